@@ -1,0 +1,323 @@
+//! The basic four fields (基本4情報) as the kiosk holds them for one session.
+//!
+//! This is one of the few types that carries personal data, so it is built to be hard to leak:
+//! `Debug` prints no value, the fields are private behind accessors, and every string is
+//! overwritten with zeros when the value is dropped. Nothing here is `Serialize`: writing a
+//! resident's data anywhere must be an explicit, visible act at the call site.
+
+use std::fmt;
+
+use zeroize::Zeroize;
+
+use crate::wareki;
+
+/// 性別 as the card stores it (JIS X 0303): one ASCII digit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Sex {
+    /// `1`
+    Male,
+    /// `2`
+    Female,
+    /// `9`: not applicable.
+    NotApplicable,
+    /// `0`: not known.
+    Unknown,
+}
+
+impl Sex {
+    /// Decode the card's digit. Anything outside JIS X 0303 is `None`, so that a strange card
+    /// is reported as malformed instead of printing a guess on a form.
+    pub fn from_digit(digit: u8) -> Option<Self> {
+        match digit {
+            b'1' => Some(Sex::Male),
+            b'2' => Some(Sex::Female),
+            b'9' => Some(Sex::NotApplicable),
+            b'0' => Some(Sex::Unknown),
+            _ => None,
+        }
+    }
+
+    /// The digit the card stores.
+    pub fn digit(self) -> char {
+        match self {
+            Sex::Male => '1',
+            Sex::Female => '2',
+            Sex::NotApplicable => '9',
+            Sex::Unknown => '0',
+        }
+    }
+
+    /// The label printed on forms and shown to the resident.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Sex::Male => "男",
+            Sex::Female => "女",
+            Sex::NotApplicable => "適用不能",
+            Sex::Unknown => "不明",
+        }
+    }
+}
+
+/// Redacted: sex is personal data too.
+impl fmt::Debug for Sex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sex(<redacted>)")
+    }
+}
+
+/// A Gregorian calendar date, checked for month lengths and leap years.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    year: u16,
+    month: u8,
+    day: u8,
+}
+
+impl Date {
+    /// A date, or `None` when it is not on the calendar (2023-02-29, month 13, …).
+    pub fn new(year: u16, month: u8, day: u8) -> Option<Self> {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        (year >= 1 && (1..=days).contains(&day)).then_some(Date { year, month, day })
+    }
+
+    /// Parse `YYYY-MM-DD` (profiles, command line).
+    pub fn parse_iso(text: &str) -> Option<Self> {
+        let b = text.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        Date::new(
+            text[0..4].parse().ok()?,
+            text[5..7].parse().ok()?,
+            text[8..10].parse().ok()?,
+        )
+    }
+
+    /// Parse the card's eight ASCII digits, `YYYYMMDD`.
+    pub fn parse_compact(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != 8 || !bytes.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let text = std::str::from_utf8(bytes).ok()?;
+        Date::new(
+            text[0..4].parse().ok()?,
+            text[4..6].parse().ok()?,
+            text[6..8].parse().ok()?,
+        )
+    }
+
+    /// Gregorian year.
+    pub fn year(self) -> u16 {
+        self.year
+    }
+    /// Month, 1 to 12.
+    pub fn month(self) -> u8 {
+        self.month
+    }
+    /// Day of the month.
+    pub fn day(self) -> u8 {
+        self.day
+    }
+
+    /// `YYYY-MM-DD`.
+    pub fn iso(self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+
+    /// `YYYYMMDD`, as the card stores it.
+    pub fn compact(self) -> String {
+        format!("{:04}{:02}{:02}", self.year, self.month, self.day)
+    }
+
+    /// The same date in myna-card's type, for 照合番号B.
+    pub(crate) fn to_myna(self) -> myna_card::Date {
+        myna_card::Date {
+            year: self.year,
+            month: self.month,
+            day: self.day,
+        }
+    }
+}
+
+/// Redacted: a date of birth is personal data. Dates that are not personal (today, an expiry)
+/// are printed with [`Date::iso`] explicitly.
+impl fmt::Debug for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Date(<redacted>)")
+    }
+}
+
+/// 氏名・住所・生年月日・性別, read from a card (or, later, typed in by a clerk).
+pub struct BasicFour {
+    name: String,
+    address: String,
+    birth_date: Date,
+    sex: Sex,
+}
+
+impl BasicFour {
+    /// Build from already-validated parts. The strings are taken by value so that the buffers
+    /// the card layer decoded into are the ones wiped on drop, not copies left behind.
+    pub fn new(name: String, address: String, birth_date: Date, sex: Sex) -> Self {
+        BasicFour {
+            name,
+            address,
+            birth_date,
+            sex,
+        }
+    }
+
+    /// 氏名 as on the card: family and given name separated by U+3000.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// 氏, the part before the first ideographic space; the whole name for a mononym.
+    pub fn family_name(&self) -> &str {
+        self.name
+            .split_once('\u{3000}')
+            .map_or(self.name.as_str(), |(family, _)| family)
+    }
+
+    /// 名, the part after the first ideographic space; `None` for a mononym, which has no
+    /// given name to print (the form's box stays blank rather than repeating the name).
+    pub fn given_name(&self) -> Option<&str> {
+        self.name.split_once('\u{3000}').map(|(_, given)| given)
+    }
+
+    /// 住所, full-width digits and hyphens as the card has them.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// 生年月日 (Gregorian).
+    pub fn birth_date(&self) -> Date {
+        self.birth_date
+    }
+
+    /// 生年月日 in 和暦, e.g. `昭和55年2月17日`, `平成元年1月8日`.
+    pub fn birth_date_wareki(&self) -> String {
+        wareki::format_kanji(self.birth_date)
+    }
+
+    /// 性別.
+    pub fn sex(&self) -> Sex {
+        self.sex
+    }
+
+    /// Characters a clerk should look at before anything is printed: 〓 (U+3013), the mark the
+    /// issuing system writes for a character it could not encode, and characters outside the
+    /// Basic Multilingual Plane (外字 such as 𠮷), which many fonts and systems lack.
+    pub fn needs_clerk_check(&self) -> bool {
+        [&self.name, &self.address]
+            .iter()
+            .any(|s| s.chars().any(|c| c == '\u{3013}' || (c as u32) > 0xFFFF))
+    }
+}
+
+impl Drop for BasicFour {
+    fn drop(&mut self) {
+        self.name.zeroize();
+        self.address.zeroize();
+        self.birth_date = Date {
+            year: 0,
+            month: 0,
+            day: 0,
+        };
+        self.sex = Sex::Unknown;
+    }
+}
+
+/// Redacted: shows only how long each field is, which is enough to debug a layout problem.
+impl fmt::Debug for BasicFour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "BasicFour {{ name: <{} chars>, address: <{} chars>, birth_date: <redacted>, sex: <redacted> }}",
+            self.name.chars().count(),
+            self.address.chars().count()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(name: &str) -> BasicFour {
+        BasicFour::new(
+            name.to_owned(),
+            "東京都清瀬市観布子南１２－７－２０２".to_owned(),
+            Date::new(1980, 2, 17).unwrap(),
+            Sex::Male,
+        )
+    }
+
+    #[test]
+    fn splits_the_name_at_the_ideographic_space() {
+        let p = sample("黒桐　幹也");
+        assert_eq!(p.family_name(), "黒桐");
+        assert_eq!(p.given_name(), Some("幹也"));
+    }
+
+    #[test]
+    fn a_mononym_has_no_given_name() {
+        let p = sample("ＭＡＤＯＮＮＡ");
+        assert_eq!(p.family_name(), "ＭＡＤＯＮＮＡ");
+        assert_eq!(p.given_name(), None);
+    }
+
+    #[test]
+    fn only_the_first_ideographic_space_splits() {
+        // Foreign residents' names can have several parts; 名 keeps the rest whole.
+        let p = sample("SMITH　JOHN　PAUL");
+        assert_eq!(p.family_name(), "SMITH");
+        assert_eq!(p.given_name(), Some("JOHN　PAUL"));
+    }
+
+    #[test]
+    fn debug_shows_no_value() {
+        let p = sample("黒桐　幹也");
+        let shown = format!("{p:?} {:?} {:?}", p.birth_date(), p.sex());
+        for secret in ["黒桐", "幹也", "清瀬", "1980", "02", "17", "Male", "男"] {
+            assert!(!shown.contains(secret), "{secret} leaked in {shown}");
+        }
+    }
+
+    #[test]
+    fn flags_geta_and_characters_outside_the_bmp() {
+        assert!(!sample("黒桐　幹也").needs_clerk_check());
+        assert!(sample("〓田　太郎").needs_clerk_check());
+        assert!(sample("𠮷田　太郎").needs_clerk_check());
+    }
+
+    #[test]
+    fn dates_are_checked_against_the_calendar() {
+        assert!(Date::new(2024, 2, 29).is_some());
+        assert!(Date::new(2023, 2, 29).is_none());
+        assert!(Date::new(1900, 2, 29).is_none());
+        assert!(Date::new(2000, 2, 29).is_some());
+        assert!(Date::new(2023, 4, 31).is_none());
+        assert!(Date::new(2023, 13, 1).is_none());
+        assert_eq!(Date::parse_compact(b"19800217"), Date::new(1980, 2, 17));
+        assert_eq!(Date::parse_compact(b"1980021"), None);
+        assert_eq!(Date::parse_compact(b"1980O217"), None);
+        assert_eq!(Date::parse_iso("1960-04-01"), Date::new(1960, 4, 1));
+        assert_eq!(Date::parse_iso("1960/04/01"), None);
+    }
+
+    #[test]
+    fn sex_digits_round_trip() {
+        for d in [b'0', b'1', b'2', b'9'] {
+            assert_eq!(Sex::from_digit(d).unwrap().digit() as u8, d);
+        }
+        assert!(Sex::from_digit(b'3').is_none());
+    }
+}

@@ -1,0 +1,158 @@
+//! What can go wrong while reading a card, named so the kiosk can tell the resident what to do
+//! and the clerk what happened.
+//!
+//! No variant carries a value read from the card or typed by the resident: these errors reach
+//! logs and the clerk's screen. `Malformed` says *which* field was wrong and how, never its
+//! content.
+
+use std::fmt;
+
+/// Which secret a VERIFY used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// The 4-digit 暗証番号 (券面事項入力補助用).
+    Pin,
+    /// 照合番号B: date of birth, expiry year and security code.
+    CodeB,
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Key::Pin => "PIN",
+            Key::CodeB => "照合番号B",
+        })
+    }
+}
+
+/// An error from the card layer.
+#[derive(Debug, thiserror::Error)]
+pub enum CardError {
+    /// pcscd is not running or not reachable.
+    #[error(
+        "the smart-card service (pcscd) is not running; start it (systemctl start pcscd) and try again"
+    )]
+    NoService,
+    /// The service runs but has no reader.
+    #[error("no card reader is connected; plug in the reader and try again")]
+    NoReader,
+    /// `--reader NAME` or the config named a reader that is not there.
+    #[error("no card reader named {0:?}; `kakanai card readers` lists the connected ones")]
+    ReaderNotFound(String),
+    /// The reader is empty.
+    #[error("no card in the reader; place the My Number card on the reader")]
+    NoCard,
+    /// The card has no 券面事項入力補助AP: a bank card, a transit card, a driver's licence…
+    #[error(
+        "this card is not a My Number card (it has no 券面事項入力補助AP); place a My Number card"
+    )]
+    NotMyNumberCard,
+    /// Another program holds the card exclusively.
+    #[error("the card is in use by another program; close it and try again")]
+    CardBusy,
+    /// VERIFY failed; the card counted one try.
+    #[error("wrong {key}: {} left", tries_text(*.tries_left))]
+    WrongPin {
+        /// Which secret.
+        key: Key,
+        /// Tries left after this failure, when the card said.
+        tries_left: Option<u8>,
+    },
+    /// The counter is at zero. Only the municipal office can reset it.
+    #[error("the {key} is blocked; it can only be reset at the municipal office window")]
+    Blocked {
+        /// Which secret.
+        key: Key,
+    },
+    /// The lockout guard: so few tries are left that the kiosk sent nothing.
+    #[error("only {} left for the {key}: nothing was sent to the card, please see the clerk", tries_text(Some(*.tries_left)))]
+    LastTryGuarded {
+        /// Which secret.
+        key: Key,
+        /// Tries left on the card (untouched).
+        tries_left: u8,
+    },
+    /// The entered secret cannot be sent at all (not 4 digits, …).
+    #[error("invalid {key}: {reason}")]
+    InvalidCredential {
+        /// Which secret.
+        key: Key,
+        /// What is wrong with its shape (never its value).
+        reason: &'static str,
+    },
+    /// The card left the reader in the middle of an exchange.
+    #[error("the card was removed during the read; place it again and keep it on the reader")]
+    CardRemoved,
+    /// The card's data is not what the 券面事項入力補助AP holds.
+    #[error("the card's data is malformed: {0}")]
+    Malformed(String),
+    /// The card answered a status the protocol does not expect at that step.
+    #[error("the card answered {sw:04X} to {during}")]
+    UnexpectedStatus {
+        /// SW1-SW2.
+        sw: u16,
+        /// The step, e.g. "READ BINARY of EF 0002".
+        during: &'static str,
+    },
+    /// The reader, the link or the service failed.
+    #[error("the card reader failed: {0}")]
+    Transport(String),
+}
+
+fn tries_text(tries: Option<u8>) -> String {
+    match tries {
+        Some(1) => "1 try".to_owned(),
+        Some(n) => format!("{n} tries"),
+        None => "an unknown number of tries".to_owned(),
+    }
+}
+
+impl CardError {
+    /// Map a PC/SC error. Called only with errors from the link, never with card data.
+    pub fn from_pcsc(err: pcsc::Error) -> Self {
+        use pcsc::Error as E;
+        match err {
+            E::NoService | E::ServiceStopped => CardError::NoService,
+            E::NoReadersAvailable => CardError::NoReader,
+            E::UnknownReader | E::ReaderUnavailable => CardError::NoReader,
+            E::NoSmartcard => CardError::NoCard,
+            E::RemovedCard | E::ResetCard => CardError::CardRemoved,
+            E::SharingViolation => CardError::CardBusy,
+            other => CardError::Transport(other.to_string()),
+        }
+    }
+
+    /// Map an error from myna-card at a given step. `Malformed` texts from myna-card are not
+    /// passed through, because some of them quote the bytes that failed to parse (a date of
+    /// birth in hex, for one); the caller names what was malformed instead.
+    pub(crate) fn from_myna(err: myna_card::Error, during: &'static str) -> Self {
+        use myna_card::Error as E;
+        match err {
+            E::Pcsc(e) => CardError::from_pcsc(e),
+            E::NoReader => CardError::NoReader,
+            E::ReaderNotFound(name) => CardError::ReaderNotFound(name),
+            E::Status(sw) => CardError::UnexpectedStatus {
+                sw: sw.value(),
+                during,
+            },
+            E::ShortResponse(n) => CardError::Transport(format!(
+                "the card's answer to {during} was {n} byte(s), too short for a status word"
+            )),
+            E::Malformed(_) => {
+                CardError::Malformed(format!("{during} returned data that does not parse"))
+            }
+            other => CardError::Transport(format!("{during}: {other}")),
+        }
+    }
+
+    /// Whether the resident should be sent to the clerk rather than asked to try again.
+    pub fn needs_clerk(&self) -> bool {
+        matches!(
+            self,
+            CardError::Blocked { .. }
+                | CardError::LastTryGuarded { .. }
+                | CardError::Malformed(_)
+                | CardError::UnexpectedStatus { .. }
+        )
+    }
+}

@@ -1,0 +1,23 @@
+//! Identity cards → the basic four fields.
+//!
+//! - [`read`]: the read over any APDU transport (myna-card's `Transmit`): select, tries, the
+//!   lockout guard, VERIFY, EF 0002, the integrity check.
+//! - [`pcsc_reader`] and [`monitor`]: real readers through pcscd.
+//! - [`sim`]: the simulated card, in-process or behind pcscd's virtual reader.
+//!
+//! Nothing here knows about screens; the kiosk drives it.
+
+pub mod basic_four;
+pub mod credential;
+pub mod error;
+pub mod integrity;
+pub mod monitor;
+pub mod pcsc_reader;
+pub mod read;
+pub mod sim;
+
+pub use basic_four::{BasicFour, Date, Sex};
+pub use credential::Credential;
+pub use error::{CardError, Key};
+pub use integrity::{TrustAnchor, TrustAnchors, Unverified, Verification};
+pub use read::{CardRead, ReadOptions, Tries, probe, read_basic_four};

@@ -1,0 +1,305 @@
+//! `kakanai card …`: readers, reading, serving a simulated card.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use clap::Subcommand;
+use myna_card::Card;
+
+use super::exit;
+use crate::card::sim::vpcd::{self, Ended, Faults, Stop};
+use crate::card::sim::{CardProfile, SimCard, SimKeys};
+use crate::card::{
+    CardError, CardRead, Credential, Date, ReadOptions, TrustAnchors, pcsc_reader, read_basic_four,
+};
+use crate::config::Config;
+
+/// `kakanai card …`
+#[derive(Debug, Subcommand)]
+pub enum CardCommand {
+    /// List the readers pcscd knows and whether a card is in each.
+    Readers,
+    /// Read the basic four fields. The PIN (4 digits) is read from standard input; with
+    /// --code-b, three values: date of birth (YYYY-MM-DD), expiry year, security code.
+    ///
+    /// Exit status: 0 read, 2 wrong PIN (tries left), 3 blocked or lockout guard (see the
+    /// clerk), 1 anything else.
+    Read {
+        /// Reader name (default: the config's, else the first reader holding a card).
+        #[arg(long)]
+        reader: Option<String>,
+        /// Use 照合番号B instead of the PIN.
+        #[arg(long)]
+        code_b: bool,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Read an in-process simulated card built from this profile instead of a reader.
+        #[arg(long, value_name = "PROFILE.toml")]
+        sim: Option<PathBuf>,
+        /// Also trust this anchor file for the integrity check (repeatable).
+        #[arg(long, value_name = "FILE")]
+        trust_anchor: Vec<PathBuf>,
+        /// Seconds to wait for a card to be placed.
+        #[arg(long, default_value_t = 10)]
+        wait: u64,
+    },
+    /// Be the card of a profile in pcscd's virtual reader (vpcd on 127.0.0.1) until stopped.
+    ServeVpcd {
+        /// The card profile.
+        profile: PathBuf,
+        /// vpcd's port (35963 is the first virtual reader of Debian's vpcd configuration).
+        #[arg(long, default_value_t = vpcd::DEFAULT_PORT)]
+        port: u16,
+    },
+    /// Print reader and card events as they happen (Ctrl-C to stop).
+    Watch,
+    /// Print the trust anchor file of the simulator's bundled test CA.
+    #[command(hide = true)]
+    SimAnchor,
+}
+
+/// Run a card command; returns the exit status.
+pub fn run(command: CardCommand, config: &Config, config_base: &Path) -> i32 {
+    match command {
+        CardCommand::Readers => readers(),
+        CardCommand::Read {
+            reader,
+            code_b,
+            json,
+            sim,
+            trust_anchor,
+            wait,
+        } => {
+            let mut options = match config.read_options(config_base) {
+                Ok(o) => o,
+                Err(e) => return fail(&e.to_string(), exit::USAGE),
+            };
+            for file in &trust_anchor {
+                if let Err(e) = options.anchors.load_file(file) {
+                    return fail(&e, exit::USAGE);
+                }
+            }
+            let reader =
+                reader.or_else(|| Some(config.card.reader.clone()).filter(|r| !r.is_empty()));
+            read(
+                reader,
+                code_b,
+                json,
+                sim.as_deref(),
+                options,
+                Duration::from_secs(wait),
+            )
+        }
+        CardCommand::ServeVpcd { profile, port } => serve(&profile, port),
+        CardCommand::Watch => watch(),
+        CardCommand::SimAnchor => {
+            print!(
+                "{}",
+                TrustAnchors::anchor_file_text(&SimKeys::fixture().anchor())
+            );
+            exit::OK
+        }
+    }
+}
+
+fn fail(message: &str, code: i32) -> i32 {
+    eprintln!("kakanai: {message}");
+    code
+}
+
+fn readers() -> i32 {
+    match pcsc_reader::list_readers() {
+        Ok(list) if list.is_empty() => fail(&CardError::NoReader.to_string(), exit::FAILED),
+        Ok(list) => {
+            for r in list {
+                println!(
+                    "{}\t{}",
+                    r.name,
+                    if r.card_present {
+                        "card present"
+                    } else {
+                        "empty"
+                    }
+                );
+            }
+            exit::OK
+        }
+        Err(e) => fail(&e.to_string(), exit::FAILED),
+    }
+}
+
+/// The credential from standard input. Values are never echoed into messages.
+fn credential_from_stdin(code_b: bool) -> Result<Credential, CardError> {
+    let stdin = std::io::stdin();
+    let interactive = stdin.is_terminal();
+    let prompt = |text: &str| {
+        if interactive {
+            eprint!("{text}");
+            let _ = std::io::stderr().flush();
+        }
+    };
+    let next = |text: &str| -> String {
+        prompt(text);
+        let mut line = String::new();
+        let _ = stdin.lock().read_line(&mut line);
+        line.trim().to_owned()
+    };
+    if code_b {
+        let birth = next("生年月日 / date of birth (YYYY-MM-DD): ");
+        let expiry = next("有効期限の年 / expiry year: ");
+        let code = next("セキュリティコード / security code: ");
+        let birth = Date::parse_iso(&birth).ok_or(CardError::InvalidCredential {
+            key: crate::card::Key::CodeB,
+            reason: "the date of birth is YYYY-MM-DD",
+        })?;
+        let expiry: u16 = expiry.parse().map_err(|_| CardError::InvalidCredential {
+            key: crate::card::Key::CodeB,
+            reason: "the expiry year is 4 digits",
+        })?;
+        Credential::code_b(birth, expiry, &code)
+    } else {
+        Credential::pin(&next("暗証番号 / PIN (4 digits): "))
+    }
+}
+
+fn read(
+    reader: Option<String>,
+    code_b: bool,
+    json: bool,
+    sim: Option<&Path>,
+    mut options: ReadOptions,
+    wait: Duration,
+) -> i32 {
+    let result = match sim {
+        Some(path) => {
+            let profile = match CardProfile::load(path) {
+                Ok(p) => p,
+                Err(e) => return fail(&e.to_string(), exit::USAGE),
+            };
+            let keys = SimKeys::fixture();
+            options.anchors.push(keys.anchor());
+            let mut sim = SimCard::new(&profile, &keys);
+            drop(profile);
+            credential_from_stdin(code_b)
+                .and_then(|c| read_basic_four(&mut Card::new(&mut sim), &c, &options))
+        }
+        None => pcsc_reader::wait_for_card(reader.as_deref(), wait).and_then(|name| {
+            let credential = credential_from_stdin(code_b)?;
+            let (_, mut card) = pcsc_reader::connect(Some(&name))?;
+            let read = read_basic_four(&mut card, &credential, &options);
+            // Power off now, so the verified status is gone before we print anything.
+            let _ = card.into_transport().close();
+            read
+        }),
+    };
+    match result {
+        Ok(read) => {
+            if json {
+                println!("{}", to_json(&read));
+            } else {
+                print_human(&read);
+            }
+            exit::OK
+        }
+        Err(e) => {
+            let code = match e {
+                CardError::WrongPin { .. } => exit::WRONG_PIN,
+                CardError::Blocked { .. } | CardError::LastTryGuarded { .. } => exit::SEE_CLERK,
+                CardError::InvalidCredential { .. } => exit::USAGE,
+                _ => exit::FAILED,
+            };
+            fail(&e.to_string(), code)
+        }
+    }
+}
+
+fn to_json(read: &CardRead) -> String {
+    let d = &read.data;
+    serde_json::json!({
+        "name": d.name(),
+        "family_name": d.family_name(),
+        "given_name": d.given_name(),
+        "address": d.address(),
+        "birth_date": d.birth_date().iso(),
+        "birth_date_wareki": d.birth_date_wareki(),
+        "sex": d.sex().digit().to_digit(10),
+        "sex_label": d.sex().label_ja(),
+        "verification": if read.verification.is_verified() { "verified" } else { "unverified" },
+        "verification_detail": read.verification.to_string(),
+        "needs_clerk_check": d.needs_clerk_check(),
+    })
+    .to_string()
+}
+
+fn print_human(read: &CardRead) {
+    let d = &read.data;
+    println!("氏名      {}", d.name());
+    match d.given_name() {
+        Some(given) => println!("  氏 / 名  {} / {}", d.family_name(), given),
+        None => println!("  氏 / 名  {} / (none: a single name)", d.family_name()),
+    }
+    println!("住所      {}", d.address());
+    println!(
+        "生年月日  {} ({})",
+        d.birth_date_wareki(),
+        d.birth_date().iso()
+    );
+    println!("性別      {} ({})", d.sex().label_ja(), d.sex().digit());
+    println!("検証      {}", read.verification);
+    if d.needs_clerk_check() {
+        println!(
+            "注意      〓 or a character outside the BMP: a clerk should check the name/address"
+        );
+    }
+}
+
+fn serve(profile: &Path, port: u16) -> i32 {
+    let profile = match CardProfile::load(profile) {
+        Ok(p) => p,
+        Err(e) => return fail(&e.to_string(), exit::USAGE),
+    };
+    let card = Mutex::new(SimCard::new(&profile, &SimKeys::fixture()));
+    drop(profile);
+    let stop = Stop::default();
+    eprintln!("kakanai: serving the card to vpcd on 127.0.0.1:{port} (Ctrl-C removes it)");
+    loop {
+        let stream = match vpcd::connect(port, Duration::from_secs(3600)) {
+            Ok(s) => s,
+            Err(e) => {
+                return fail(
+                    &format!(
+                        "cannot reach vpcd on 127.0.0.1:{port}: {e}; is pcscd running with vsmartcard-vpcd?"
+                    ),
+                    exit::FAILED,
+                );
+            }
+        };
+        match vpcd::serve_connection(&card, stream, &stop, Faults::default()) {
+            Ok(Ended::ClosedByReader) => {
+                eprintln!("kakanai: pcscd closed the virtual reader; waiting for it to come back");
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            Ok(Ended::Removed) => return exit::OK,
+            Err(e) => {
+                eprintln!("kakanai: the vpcd link failed ({e}); reconnecting");
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        }
+    }
+}
+
+fn watch() -> i32 {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let monitor = match crate::card::monitor::Monitor::start(tx) {
+        Ok(m) => m,
+        Err(e) => return fail(&format!("cannot start the card monitor: {e}"), exit::FAILED),
+    };
+    for event in rx {
+        println!("{event:?}");
+    }
+    monitor.stop();
+    exit::OK
+}

@@ -1,0 +1,44 @@
+//! The command line: `kakanai card …` (and, as later issues land, forms, render, print, kpi).
+
+pub mod card;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// kakanai — a 書かない窓口 kiosk for municipal offices.
+#[derive(Debug, Parser)]
+#[command(name = "kakanai", version, about)]
+pub struct Cli {
+    /// Configuration file (default: ./kakanai.toml if present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). KAKANAI_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Card readers and My Number cards.
+    #[command(subcommand)]
+    Card(card::CardCommand),
+}
+
+/// Exit codes, so that scripts can tell a wrong PIN from a broken reader.
+pub mod exit {
+    /// Done.
+    pub const OK: i32 = 0;
+    /// Anything else went wrong (message on stderr).
+    pub const FAILED: i32 = 1;
+    /// Wrong PIN or 照合番号B; tries are left.
+    pub const WRONG_PIN: i32 = 2;
+    /// Blocked, or the lockout guard stopped: the resident must see the clerk.
+    pub const SEE_CLERK: i32 = 3;
+    /// Bad command line or configuration.
+    pub const USAGE: i32 = 64;
+}

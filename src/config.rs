@@ -1,0 +1,138 @@
+//! `kakanai.toml`: the terminal's settings. Every key has a default that runs, so an empty or
+//! missing file is a valid configuration; a bad one is refused with the file, the line and the
+//! key in the message.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::card::{ReadOptions, TrustAnchors};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// This kiosk's id in usage records and exports.
+    pub terminal_id: String,
+    /// Card reading.
+    pub card: CardConfig,
+}
+
+/// `[card]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CardConfig {
+    /// The reader to use; empty: the first reader that holds a card.
+    pub reader: String,
+    /// Lockout guard: send nothing when the tries left are at or below this (default 1).
+    pub guard_at: u8,
+    /// Extra trust anchor files (TOML, see `fixtures/keys/README.md`), relative to this file.
+    pub trust_anchors: Vec<PathBuf>,
+    /// Also trust the keys J-LIS test cards are issued under. Off in service.
+    pub trust_jlis_test_cards: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            terminal_id: "kiosk-01".to_owned(),
+            card: CardConfig::default(),
+        }
+    }
+}
+
+impl Default for CardConfig {
+    fn default() -> Self {
+        CardConfig {
+            reader: String::new(),
+            guard_at: 1,
+            trust_anchors: Vec::new(),
+            trust_jlis_test_cards: false,
+        }
+    }
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct ConfigError {
+    /// The file.
+    pub file: String,
+    /// What is wrong, with the line and key where toml knows them.
+    pub message: String,
+}
+
+impl Config {
+    /// Load `path`; a missing file gives the defaults only when `must_exist` is false.
+    pub fn load(path: &Path, must_exist: bool) -> Result<(Self, PathBuf), ConfigError> {
+        let err = |message: String| ConfigError {
+            file: path.display().to_string(),
+            message,
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
+                return Ok((Config::default(), PathBuf::from(".")));
+            }
+            Err(e) => return Err(err(format!("cannot read: {e}"))),
+        };
+        let config: Config = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        if config.card.guard_at > 9 {
+            return Err(err("[card] guard_at: must be between 0 and 9".into()));
+        }
+        let base = path
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        Ok((config, base))
+    }
+
+    /// The read options this configuration gives; `base` resolves relative anchor paths.
+    pub fn read_options(&self, base: &Path) -> Result<ReadOptions, ConfigError> {
+        let mut anchors = TrustAnchors::jlis(self.card.trust_jlis_test_cards);
+        for file in &self.card.trust_anchors {
+            let path = base.join(file);
+            anchors.load_file(&path).map_err(|message| ConfigError {
+                file: path.display().to_string(),
+                message,
+            })?;
+        }
+        Ok(ReadOptions {
+            guard_at: self.card.guard_at,
+            anchors,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_is_the_defaults() {
+        let c: Config = toml::from_str("").unwrap();
+        assert_eq!(c.card.guard_at, 1);
+        assert_eq!(c.terminal_id, "kiosk-01");
+    }
+
+    #[test]
+    fn a_bad_key_names_the_line_and_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kakanai.toml");
+        std::fs::write(&path, "terminal_id = \"a\"\n[card]\nguard_at = \"one\"\n").unwrap();
+        let e = Config::load(&path, true).unwrap_err().to_string();
+        assert!(
+            e.contains("kakanai.toml") && e.contains("line 3") && e.contains("guard_at"),
+            "{e}"
+        );
+        std::fs::write(&path, "[card]\nreeder = \"x\"\n").unwrap();
+        let e = Config::load(&path, true).unwrap_err().to_string();
+        assert!(e.contains("reeder"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_file_is_fine_unless_named() {
+        let missing = Path::new("/nonexistent/kakanai.toml");
+        assert!(Config::load(missing, false).is_ok());
+        assert!(Config::load(missing, true).is_err());
+    }
+}

@@ -1,0 +1,11 @@
+//! kakanai — a 書かない窓口 kiosk: read the My Number card, print pre-filled application forms.
+//!
+//! The library holds everything but the window: [`card`] reads identity cards, [`config`] is
+//! `kakanai.toml`, [`wareki`] writes Japanese era dates, [`testbed`] runs a private pcscd for
+//! tests, benchmarks and the demo, and [`cli`] is the command line.
+
+pub mod card;
+pub mod cli;
+pub mod config;
+pub mod testbed;
+pub mod wareki;

@@ -1,0 +1,40 @@
+//! The `kakanai` binary: parses the command line and hands over to `kakanai::cli`.
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use kakanai::cli::{Cli, Command, exit};
+use kakanai::config::Config;
+use tracing_subscriber::EnvFilter;
+
+fn main() {
+    let cli = Cli::parse();
+    let default_level = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter =
+        EnvFilter::try_from_env("KAKANAI_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+
+    let (config_path, must_exist) = match &cli.config {
+        Some(p) => (p.clone(), true),
+        None => (PathBuf::from("kakanai.toml"), false),
+    };
+    let (config, base) = match Config::load(&config_path, must_exist) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("kakanai: {e}");
+            std::process::exit(exit::USAGE);
+        }
+    };
+    let code = match cli.command {
+        Command::Card(command) => kakanai::cli::card::run(command, &config, Path::new(&base)),
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,208 @@
+//! A private pcscd with vsmartcard's virtual readers, for tests, benchmarks and the demo.
+//!
+//! pcscd always binds `/run/pcscd/pcscd.comm`, so a second one would collide with the system's.
+//! This one runs in its own mount namespace (`unshare`) with a private folder bound over
+//! `/run/pcscd`; clients reach it through `PCSCLITE_CSOCK_NAME`, which libpcsclite honours.
+//! Its vpcd readers listen on ports chosen free at start, so nothing here touches a real reader
+//! or the system's pcscd, and two test runs do not meet.
+//!
+//! libpcsclite reads `PCSCLITE_CSOCK_NAME` when a context is established, so a process talks to
+//! one pcscd at a time: [`Pcscd::socket_env`] is set once, and every instance in a process uses
+//! the same socket path (tests serialise on a lock).
+
+use std::io;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The vpcd driver as Debian installs it.
+pub const VPCD_DRIVER: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
+
+/// A running private pcscd.
+pub struct Pcscd {
+    child: Option<Child>,
+    dir: PathBuf,
+    /// vpcd's TCP ports, one per virtual reader ("Virtual PCD 00 00", "… 00 01").
+    pub ports: [u16; 2],
+}
+
+impl Pcscd {
+    /// The socket path clients of this process's private pcscd use.
+    pub fn socket_path() -> PathBuf {
+        base_dir().join("run").join("pcscd.comm")
+    }
+
+    /// `("PCSCLITE_CSOCK_NAME", path)`: set it in a child's environment, or once in this
+    /// process before the first PC/SC call.
+    pub fn socket_env() -> (&'static str, PathBuf) {
+        ("PCSCLITE_CSOCK_NAME", Self::socket_path())
+    }
+
+    /// Start pcscd with one vpcd slot pair on free ports and wait until it listens.
+    pub fn start() -> io::Result<Self> {
+        Self::start_with(free_port_pair()?)
+    }
+
+    /// Start on given vpcd ports (restarting on the same ports keeps reader names and ports).
+    pub fn start_with(ports: [u16; 2]) -> io::Result<Self> {
+        which("pcscd")?;
+        which("unshare")?;
+        if !Path::new(VPCD_DRIVER).exists() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{VPCD_DRIVER} is missing: install vsmartcard-vpcd"),
+            ));
+        }
+        let dir = base_dir();
+        let run = dir.join("run");
+        let conf = dir.join("conf");
+        std::fs::create_dir_all(&run)?;
+        std::fs::create_dir_all(&conf)?;
+        for stale in ["pcscd.comm", "pcscd.pid"] {
+            let _ = std::fs::remove_file(run.join(stale));
+        }
+        std::fs::write(
+            conf.join("vpcd"),
+            format!(
+                "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:0x{p:04X}\nLIBPATH {VPCD_DRIVER}\nCHANNELID 0x{p:04X}\n",
+                p = ports[0]
+            ),
+        )?;
+        let script = format!(
+            "mkdir -p /run/pcscd && mount --bind '{}' /run/pcscd && exec pcscd --foreground --config '{}'",
+            run.display(),
+            conf.display()
+        );
+        let mut cmd = Command::new("unshare");
+        if !is_root() {
+            cmd.args(["--user", "--map-root-user"]);
+        }
+        let log = std::fs::File::create(dir.join("pcscd.log"))?;
+        let child = cmd
+            .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()?;
+        let mut me = Pcscd {
+            child: Some(child),
+            dir,
+            ports,
+        };
+        me.wait_ready()?;
+        Ok(me)
+    }
+
+    fn wait_ready(&mut self) -> io::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let socket = Self::socket_path();
+        while Instant::now() < deadline {
+            if let Some(child) = self.child.as_mut() {
+                if let Some(status) = child.try_wait()? {
+                    let log =
+                        std::fs::read_to_string(self.dir.join("pcscd.log")).unwrap_or_default();
+                    return Err(io::Error::other(format!(
+                        "pcscd exited at start ({status}): {log}"
+                    )));
+                }
+            }
+            if socket.exists() && self.ports.iter().all(|p| is_listening(*p)) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "pcscd did not start listening within 10 s",
+        ))
+    }
+
+    /// Stop pcscd (as a crash or `systemctl stop` would: the socket and readers vanish).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// pcscd's own log (`--foreground`), for a failing test's message.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("pcscd.log")).unwrap_or_default()
+    }
+
+    /// The name pcscd gives the virtual reader on `ports[i]`.
+    pub fn reader_name(i: usize) -> String {
+        format!("Virtual PCD 00 {i:02}")
+    }
+}
+
+impl Drop for Pcscd {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn base_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("kakanai-pcscd-{}", std::process::id()))
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(|u| u == "0"))
+        })
+        .unwrap_or(false)
+}
+
+fn which(program: &str) -> io::Result<()> {
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+        .unwrap_or(false)
+        || ["/usr/sbin", "/sbin"]
+            .iter()
+            .any(|d| Path::new(d).join(program).is_file());
+    if found {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "`{program}` is not installed (scripts/test installs pcscd, vsmartcard-vpcd and util-linux)"
+            ),
+        ))
+    }
+}
+
+/// Whether something listens on TCP `port` (from /proc/net/tcp, without connecting: a connect
+/// to vpcd would insert a card).
+fn is_listening(port: u16) -> bool {
+    let needle = format!(":{port:04X} ");
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|f| {
+        std::fs::read_to_string(f).is_ok_and(|t| {
+            t.lines().any(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .is_some_and(|a| format!("{a} ").ends_with(&needle))
+                    && l.split_whitespace().nth(3) == Some("0A")
+            })
+        })
+    })
+}
+
+/// Two consecutive free ports (vpcd uses `port` and `port + 1`).
+fn free_port_pair() -> io::Result<[u16; 2]> {
+    for _ in 0..50 {
+        let first = TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port();
+        if first < u16::MAX
+            && TcpListener::bind(("0.0.0.0", first + 1)).is_ok()
+            && TcpListener::bind(("0.0.0.0", first)).is_ok()
+        {
+            return Ok([first, first + 1]);
+        }
+    }
+    Err(io::Error::other("no two consecutive free TCP ports"))
+}
