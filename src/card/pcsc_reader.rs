@@ -92,6 +92,25 @@ pub fn wait_for_card(reader: Option<&str>, timeout: Duration) -> Result<String, 
     }
 }
 
+/// Wait until the named reader is empty (the card was taken), up to `timeout`.
+pub fn wait_for_removal(reader: &str, timeout: Duration) -> Result<(), CardError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let readers = list_readers()?;
+        match readers.iter().find(|r| r.name == reader) {
+            None => return Err(CardError::ReaderNotFound(reader.to_owned())),
+            Some(r) if !r.card_present => return Ok(()),
+            Some(_) if Instant::now() >= deadline => {
+                return Err(CardError::Transport(format!(
+                    "the card is still in {reader:?} after {} s",
+                    timeout.as_secs()
+                )));
+            }
+            Some(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
 /// An exclusive connection to a card, powered off when dropped.
 pub struct Connection {
     card: Option<pcsc::Card>,
@@ -141,6 +160,15 @@ impl Transmit for Connection {
         let result = card
             .transmit(command, &mut self.buffer)
             .map(<[u8]>::to_vec)
+            .and_then(|response| {
+                // vpcd (and some readers) answer an empty response when the card leaves in
+                // the middle of an exchange; if the card is gone, say so.
+                if response.len() < 2 && card_left(card) {
+                    Err(pcsc::Error::RemovedCard)
+                } else {
+                    Ok(response)
+                }
+            })
             .map_err(|e| match e {
                 // The card left in the middle of an exchange, however the reader phrases it.
                 pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard | pcsc::Error::ResetCard => {
@@ -149,9 +177,24 @@ impl Transmit for Connection {
                 other => myna_card::Error::Pcsc(other),
             });
         // The buffer held a response that may carry personal data.
-        self.buffer.zeroize();
+        self.buffer.as_mut_slice().zeroize();
         result
     }
+}
+
+/// Whether the card has left the reader, looking for up to a second: pcscd learns of a removal
+/// by polling the reader driver, so right after a dead exchange it may still say "present".
+fn card_left(card: &pcsc::Card) -> bool {
+    for _ in 0..10 {
+        let present = card
+            .status2_owned()
+            .is_ok_and(|status| status.status().contains(pcsc::Status::PRESENT));
+        if !present {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
 }
 
 impl Drop for Connection {

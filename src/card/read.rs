@@ -10,7 +10,7 @@
 //! | # | command | why it cannot go |
 //! |---|---|---|
 //! | 1 | SELECT the 券面事項入力補助AP by AID | identifies the card (never the ATR) |
-//! | 2 | SELECT EF 0011 (or 0015 for 照合番号B) | VERIFY acts on the current key EF |
+//! | 2 | SELECT EF 0011 (or 0015 for 照合番号B) | VERIFY acts on the current key EF; one SELECT serves both VERIFYs |
 //! | 3 | VERIFY, no data | tries left, without spending one: the lockout guard needs it |
 //! | 4 | VERIFY with the PIN | opens EF 0002 and 0003 |
 //! | 5–6 | SELECT EF 0002, READ BINARY (Le 256) | the basic four fields (one read up to 256 bytes) |
@@ -109,10 +109,9 @@ pub fn read_basic_four<T: Transmit>(
         _ => {}
     }
 
-    let verified = match key {
-        Key::Pin => ap.verify_pin(credential.value()),
-        Key::CodeB => ap.verify_code_b(credential.value()),
-    };
+    // `tries` left the key's EF selected, so VERIFY goes straight to it: selecting it again
+    // (as myna-card's `verify_pin` does) would cost one APDU for nothing.
+    let verified = ap.card().verify(credential.value());
     match verified {
         Ok(()) => info!(key = %key, "card.verify.ok"),
         Err(myna_card::Error::PinIncorrect { retries }) => {
@@ -169,6 +168,7 @@ fn tries<T: Transmit>(ap: &mut TextAp<'_, T>, key: Key) -> Result<Option<u8>, Ca
         Key::Pin => ef::PIN,
         Key::CodeB => ef::CODE_B,
     };
+    // SELECT the key's EF, then VERIFY without data: the counter, no try spent.
     match ap.retries(ef) {
         Ok(Retries::Remaining(n)) => Ok(Some(n)),
         Ok(Retries::Blocked) => Ok(Some(0)),

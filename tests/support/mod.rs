@@ -1,0 +1,66 @@
+//! Shared set-up for the integration tests: a test CA generated for this run, the profiles, and
+//! the private pcscd (one at a time per process: libpcsclite reads its socket path from the
+//! environment).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+
+use kakanai::card::sim::{CardProfile, SimKeys};
+use kakanai::card::{ReadOptions, TrustAnchors};
+use kakanai::testbed::Pcscd;
+
+/// Keys generated once per test binary: the positive integrity path runs against a CA that
+/// exists only for this run.
+pub fn keys() -> &'static SimKeys {
+    static KEYS: OnceLock<SimKeys> = OnceLock::new();
+    KEYS.get_or_init(SimKeys::generate)
+}
+
+/// Read options trusting only this run's CA.
+pub fn options() -> ReadOptions {
+    let mut anchors = TrustAnchors::none();
+    anchors.push(keys().anchor());
+    ReadOptions {
+        guard_at: 1,
+        anchors,
+    }
+}
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+pub fn profile(name: &str) -> CardProfile {
+    CardProfile::load(&fixtures().join("cards").join(format!("{name}.toml"))).unwrap()
+}
+
+pub fn all_profiles() -> Vec<(PathBuf, CardProfile)> {
+    CardProfile::load_dir(&fixtures().join("cards")).unwrap()
+}
+
+/// The file stem of a profile path.
+pub fn stem(path: &Path) -> String {
+    path.file_stem().unwrap().to_string_lossy().into_owned()
+}
+
+/// Serialises every test that talks to pcscd, and points libpcsclite at the private pcscd's
+/// socket. The variable is set while holding the lock, before the first PC/SC call of the
+/// process, and never changes after.
+pub fn pcsc_lock() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    static ENV: OnceLock<()> = OnceLock::new();
+    let guard = LOCK.lock().unwrap_or_else(PoisonError::into_inner);
+    ENV.get_or_init(|| {
+        let (key, value) = Pcscd::socket_env();
+        // SAFETY: every test in a binary that uses pcscd takes this lock first, so no other
+        // test thread of this binary reads the environment concurrently.
+        unsafe { std::env::set_var(key, value) };
+    });
+    guard
+}
+
+/// The binary under test.
+pub fn kakanai() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kakanai"))
+}
