@@ -150,13 +150,11 @@ fn removing_the_card_mid_read_is_reported_as_removal() {
     let p = profile("standard");
     // APDU 6 is the READ BINARY of EF 0002; APDU 9 is inside the integrity read.
     for after in [5, 6, 9, 12] {
-        let inserted = insert(
-            &pcscd,
-            &p,
-            Faults {
-                remove_after_apdus: Some(after),
-            },
-        );
+        let faults = Faults {
+            remove_after_apdus: Some(after),
+            ..Faults::default()
+        };
+        let inserted = insert(&pcscd, &p, faults);
         let err = read(&pin(&p), &options()).unwrap_err();
         assert!(
             matches!(err, CardError::CardRemoved),

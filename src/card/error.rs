@@ -156,3 +156,63 @@ impl CardError {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pcsc_errors_map_to_what_happened() {
+        use pcsc::Error as E;
+        let cases = [
+            (E::NoService, "NoService"),
+            (E::ServiceStopped, "NoService"),
+            (E::NoReadersAvailable, "NoReader"),
+            (E::ReaderUnavailable, "NoReader"),
+            (E::NoSmartcard, "NoCard"),
+            (E::RemovedCard, "CardRemoved"),
+            (E::SharingViolation, "CardBusy"),
+            (E::CommError, "Transport"),
+        ];
+        for (err, want) in cases {
+            let got = format!("{:?}", CardError::from_pcsc(err));
+            assert!(got.starts_with(want), "{err:?} → {got}");
+        }
+    }
+
+    #[test]
+    fn myna_errors_keep_the_step_but_never_the_malformed_text() {
+        let err = CardError::from_myna(
+            myna_card::Error::Malformed("expected 8 digits, got 3139383030323137".into()),
+            "READ BINARY of EF 0002",
+        );
+        let shown = err.to_string();
+        assert!(
+            shown.contains("EF 0002") && !shown.contains("3139"),
+            "{shown}"
+        );
+        let err = CardError::from_myna(myna_card::Error::ShortResponse(0), "VERIFY");
+        assert!(err.to_string().contains("VERIFY"));
+    }
+
+    #[test]
+    fn messages_tell_the_resident_what_to_do() {
+        let wrong = CardError::WrongPin {
+            key: Key::Pin,
+            tries_left: Some(1),
+        };
+        assert_eq!(wrong.to_string(), "wrong PIN: 1 try left");
+        let guarded = CardError::LastTryGuarded {
+            key: Key::CodeB,
+            tries_left: 1,
+        };
+        assert!(guarded.to_string().contains("clerk") && guarded.needs_clerk());
+        assert!(
+            CardError::Blocked { key: Key::Pin }
+                .to_string()
+                .contains("municipal office")
+        );
+        assert!(!wrong.needs_clerk());
+        assert!(CardError::NoService.to_string().contains("pcscd"));
+    }
+}

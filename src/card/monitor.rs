@@ -215,9 +215,11 @@ impl Watcher {
                     continue;
                 }
                 let name = state.name().to_string_lossy().into_owned();
-                if state.name() == PNP_NOTIFICATION() {
-                    readers_changed = true;
-                } else if event.intersects(State::UNKNOWN | State::IGNORE | State::UNAVAILABLE) {
+                // The PnP pseudo-reader fires when a reader is plugged in or out; a reader
+                // that turned UNKNOWN/IGNORE/UNAVAILABLE has gone. Both mean: list again.
+                if state.name() == PNP_NOTIFICATION()
+                    || event.intersects(State::UNKNOWN | State::IGNORE | State::UNAVAILABLE)
+                {
                     readers_changed = true;
                 } else {
                     let present = event.contains(State::PRESENT);

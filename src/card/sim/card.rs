@@ -378,7 +378,7 @@ security_code = "5678"
         assert_eq!(card.pin_tries(), 3);
         // Now EF 0002 reads; EF 0001 too (the PIN opens it), which the kiosk never asks for.
         assert_eq!(card.process(&[0, 0xA4, 2, 0x0C, 2, 0, 2]), SW_OK);
-        assert_eq!(card.process(&[0, 0xB0, 0, 0, 3])[..3], [0xFF, 0x20, 0x81]);
+        assert_eq!(card.process(&[0, 0xB0, 0, 0, 3])[..3], [0xFF, 0x20, 0x65]);
         // Past the end: 6B00; near the end: fewer bytes and 9000.
         let len = card.files[&EF_ATTRIBUTES].len();
         let at = (len - 2) as u16;

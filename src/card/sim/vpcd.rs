@@ -31,6 +31,9 @@ pub const DEFAULT_PORT: u16 = 0x8C7B;
 pub struct Faults {
     /// Leave the reader (close the socket) instead of answering the N-th APDU of a connection.
     pub remove_after_apdus: Option<usize>,
+    /// Behave like a naive card-side client: no `TCP_NODELAY`, no `TCP_QUICKACK`. Only for the
+    /// benchmark that shows what those two settings are worth.
+    pub delayed_acks: bool,
 }
 
 /// How one connection ended.
@@ -94,12 +97,15 @@ pub fn serve_connection(
 ) -> io::Result<Ended> {
     *stop.stream.lock().unwrap_or_else(PoisonError::into_inner) = Some(stream.try_clone()?);
     let mut stream = stream;
+    if faults.delayed_acks {
+        stream.set_nodelay(false)?;
+    }
     let mut apdus = 0usize;
     let result = loop {
         if stop.is_stopped() {
             break Ok(Ended::Removed);
         }
-        let message = match read_message(&mut stream) {
+        let message = match read_message(&mut stream, !faults.delayed_acks) {
             Ok(Some(m)) => m,
             Ok(None) => {
                 break Ok(if stop.is_stopped() {
@@ -137,9 +143,11 @@ pub fn serve_connection(
     result
 }
 
-fn read_message(stream: &mut TcpStream) -> io::Result<Option<Vec<u8>>> {
+fn read_message(stream: &mut TcpStream, quickack: bool) -> io::Result<Option<Vec<u8>>> {
     // Linux clears TCP_QUICKACK after it fires, so it is set again before every read.
-    let _ = SockRef::from(&*stream).set_tcp_quickack(true);
+    if quickack {
+        let _ = SockRef::from(&*stream).set_tcp_quickack(true);
+    }
     let mut len = [0u8; 2];
     match stream.read_exact(&mut len) {
         Ok(()) => {}
@@ -147,7 +155,9 @@ fn read_message(stream: &mut TcpStream) -> io::Result<Option<Vec<u8>>> {
         Err(e) => return Err(e),
     }
     let mut payload = vec![0u8; usize::from(u16::from_be_bytes(len))];
-    let _ = SockRef::from(&*stream).set_tcp_quickack(true);
+    if quickack {
+        let _ = SockRef::from(&*stream).set_tcp_quickack(true);
+    }
     stream.read_exact(&mut payload)?;
     Ok(Some(payload))
 }
