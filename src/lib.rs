@@ -7,5 +7,6 @@
 pub mod card;
 pub mod cli;
 pub mod config;
+pub mod forms;
 pub mod testbed;
 pub mod wareki;

@@ -35,6 +35,8 @@ fn main() {
     };
     let code = match cli.command {
         Command::Card(command) => kakanai::cli::card::run(command, &config, Path::new(&base)),
+        Command::Forms(command) => kakanai::cli::forms::run(command),
+        Command::Render(args) => kakanai::cli::forms::render(args),
     };
     std::process::exit(code);
 }

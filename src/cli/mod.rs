@@ -1,6 +1,7 @@
 //! The command line: `kakanai card …` (and, as later issues land, forms, render, print, kpi).
 
 pub mod card;
+pub mod forms;
 
 use std::path::PathBuf;
 
@@ -27,6 +28,11 @@ pub enum Command {
     /// Card readers and My Number cards.
     #[command(subcommand)]
     Card(card::CardCommand),
+    /// Form templates: list and check.
+    #[command(subcommand)]
+    Forms(forms::FormsCommand),
+    /// Fill forms with a card profile's data and answers, into one PDF.
+    Render(forms::RenderArgs),
 }
 
 /// Exit codes, so that scripts can tell a wrong PIN from a broken reader.

@@ -1,0 +1,219 @@
+//! `kakanai forms list|check` and `kakanai render`.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+
+use super::exit;
+use crate::card::Date;
+use crate::card::sim::CardProfile;
+use crate::forms::fill::FlagReason;
+use crate::forms::{Answers, FillInput, Template, fill, load_dir, pdf};
+
+/// `kakanai forms …`
+#[derive(Debug, Subcommand)]
+pub enum FormsCommand {
+    /// One form per line: id, title, version (tab-separated).
+    List {
+        /// The templates' folder.
+        #[arg(long, default_value = "forms")]
+        dir: PathBuf,
+    },
+    /// Check templates (all in --dir when no file is named). Errors name file, line and field.
+    Check {
+        /// Template files.
+        files: Vec<PathBuf>,
+        /// The templates' folder.
+        #[arg(long, default_value = "forms")]
+        dir: PathBuf,
+    },
+}
+
+/// `kakanai render …`
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Form ids, comma-separated, in print order.
+    #[arg(long, value_delimiter = ',', required = true)]
+    form: Vec<String>,
+    /// A card profile whose data fills the card fields; without it they stay blank.
+    #[arg(long, value_name = "PROFILE.toml")]
+    card: Option<PathBuf>,
+    /// Answers (question = value); unanswered questions take the template defaults.
+    #[arg(long, value_name = "FILE.toml")]
+    answers: Option<PathBuf>,
+    /// The date printed as today (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    today: Option<String>,
+    /// Copies of each form.
+    #[arg(long, default_value_t = 1)]
+    copies: u32,
+    /// The templates' folder.
+    #[arg(long, default_value = "forms")]
+    dir: PathBuf,
+    /// Output PDF.
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+/// Run `forms …`.
+pub fn run(command: FormsCommand) -> i32 {
+    match command {
+        FormsCommand::List { dir } => {
+            let (templates, errors) = load_dir(&dir);
+            for t in &templates {
+                println!("{}\t{}\t{}", t.spec.id, t.spec.title, t.spec.version);
+            }
+            for e in &errors {
+                eprintln!("kakanai: left out: {e}");
+            }
+            if templates.is_empty() {
+                exit::FAILED
+            } else {
+                exit::OK
+            }
+        }
+        FormsCommand::Check { files, dir } => {
+            let (good, errors) = if files.is_empty() {
+                let (good, errors) = load_dir(&dir);
+                (good.len(), errors)
+            } else {
+                files.iter().fold((0, Vec::new()), |(n, mut errs), f| {
+                    match Template::load(f) {
+                        Ok(_) => (n + 1, errs),
+                        Err(mut e) => {
+                            errs.append(&mut e);
+                            (n, errs)
+                        }
+                    }
+                })
+            };
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            if errors.is_empty() {
+                println!("{good} template(s) OK");
+                exit::OK
+            } else {
+                eprintln!("kakanai: {} problem(s)", errors.len());
+                exit::FAILED
+            }
+        }
+    }
+}
+
+/// Today in local time (the kiosk's clock), from the system's `date`-less libc-free way: the
+/// UTC date shifted by the offset in `TZ` is overkill here; Japan has one time zone, UTC+9.
+pub fn today_jst() -> Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+        + 9 * 3600;
+    let d = myna_card::Date::from_unix_seconds(secs);
+    Date::new(d.year, d.month, d.day).unwrap_or_else(|| unreachable!("a civil date"))
+}
+
+/// Run `render`.
+pub fn render(args: RenderArgs) -> i32 {
+    let (templates, errors) = load_dir(&args.dir);
+    let mut chosen = Vec::new();
+    for id in &args.form {
+        match templates.iter().find(|t| &t.spec.id == id) {
+            Some(t) => chosen.push(t),
+            None => {
+                for e in errors.iter().filter(|e| e.file.contains(id.as_str())) {
+                    eprintln!("{e}");
+                }
+                return fail(
+                    &format!(
+                        "no usable form {id:?} in {}; `kakanai forms list` shows them",
+                        args.dir.display()
+                    ),
+                    exit::USAGE,
+                );
+            }
+        }
+    }
+    let card = match &args.card {
+        Some(p) => match CardProfile::load(p) {
+            Ok(profile) => Some(profile.expected()),
+            Err(e) => return fail(&e.to_string(), exit::USAGE),
+        },
+        None => None,
+    };
+    let answers = match &args.answers {
+        Some(p) => match Answers::load(p) {
+            Ok(a) => a,
+            Err(e) => return fail(&e, exit::USAGE),
+        },
+        None => Answers::new(),
+    };
+    let today = match &args.today {
+        Some(t) => match Date::parse_iso(t) {
+            Some(d) => d,
+            None => return fail("--today must be YYYY-MM-DD", exit::USAGE),
+        },
+        None => today_jst(),
+    };
+    let mut filled = Vec::new();
+    for t in &chosen {
+        let answers = answers.clone().with_defaults(t);
+        let input = FillInput {
+            card: card.as_ref(),
+            answers: &answers,
+            today,
+        };
+        match fill(t, &input) {
+            Ok(f) => {
+                for flag in &f.flags {
+                    let why = match flag.reason {
+                        FlagReason::MissingGlyph => {
+                            "a character no installed font has is printed as 〓"
+                        }
+                        FlagReason::FallbackGlyph => {
+                            "a character was drawn from the fallback font (外字)"
+                        }
+                        FlagReason::GetaFromCard => {
+                            "the card holds 〓 for a character it could not encode"
+                        }
+                    };
+                    eprintln!(
+                        "kakanai: check form {} field `{}`: {why}",
+                        f.form_id, flag.field
+                    );
+                }
+                filled.push(f);
+            }
+            Err(e) => return fail(&e.to_string(), exit::FAILED),
+        }
+    }
+    let items: Vec<_> = chosen
+        .iter()
+        .zip(&filled)
+        .map(|(t, f)| (*t, f, args.copies))
+        .collect();
+    match pdf::render(&items, "kakanai") {
+        Ok(bytes) => match write_private(&args.output, &bytes) {
+            Ok(()) => exit::OK,
+            Err(e) => fail(&format!("{}: {e}", args.output.display()), exit::FAILED),
+        },
+        Err(e) => fail(&e.to_string(), exit::FAILED),
+    }
+}
+
+/// The PDF holds personal data: readable by its owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)
+}
+
+fn fail(message: &str, code: i32) -> i32 {
+    eprintln!("kakanai: {message}");
+    code
+}

@@ -1,0 +1,186 @@
+//! The fonts forms are printed in, their glyph coverage and their metrics.
+//!
+//! BIZ UD Gothic and Mincho (OFL, `assets/fonts/`) are compiled into the binary, so a form prints
+//! the same on every kiosk. A character they lack (𠮷, 𡈽 and other 外字 outside the BMP) is drawn
+//! from a fallback font installed by the set-up: IPAmj Mincho, which covers the 外字 of the
+//! resident-record systems, then Noto Sans CJK. If no font has the character, the field is
+//! flagged for the clerk and 〓 is printed in its place — never a blank box.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// A font a template can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FontKey {
+    /// BIZ UD Gothic Regular.
+    Gothic,
+    /// BIZ UD Gothic Bold: titles and headings.
+    GothicBold,
+    /// BIZ UD Mincho Regular: filled values, as a typewriter would have.
+    Mincho,
+    /// The fallback for characters the bundled fonts lack.
+    Fallback,
+}
+
+impl FontKey {
+    /// Parse a template's `font = "…"`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "gothic" => Some(FontKey::Gothic),
+            "gothic-bold" => Some(FontKey::GothicBold),
+            "mincho" => Some(FontKey::Mincho),
+            _ => None,
+        }
+    }
+}
+
+const GOTHIC: &[u8] = include_bytes!("../../assets/fonts/BIZUDGothic-Regular.ttf");
+const GOTHIC_BOLD: &[u8] = include_bytes!("../../assets/fonts/BIZUDGothic-Bold.ttf");
+const MINCHO: &[u8] = include_bytes!("../../assets/fonts/BIZUDMincho-Regular.ttf");
+
+/// Where the set-up installs fallback fonts (Debian's fonts-ipamj-mincho, fonts-noto-cjk).
+pub const FALLBACK_PATHS: [&str; 2] = [
+    "/usr/share/fonts/truetype/ipamj/ipamjm.ttf",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+];
+
+/// One font's bytes and the metrics fitting needs.
+pub struct Font {
+    /// The file, for the PDF writer.
+    pub bytes: &'static [u8],
+    /// Face index within a collection.
+    pub index: u32,
+    face: ttf_parser::Face<'static>,
+    units_per_em: f32,
+    /// Ascender and descender in em (descender negative).
+    pub ascender: f32,
+    /// Descender in em, negative.
+    pub descender: f32,
+    widths: std::sync::Mutex<HashMap<char, Option<f32>>>,
+}
+
+impl Font {
+    fn parse(bytes: &'static [u8], index: u32) -> Option<Self> {
+        let face = ttf_parser::Face::parse(bytes, index).ok()?;
+        let upm = f32::from(face.units_per_em());
+        Some(Font {
+            bytes,
+            index,
+            ascender: f32::from(face.ascender()) / upm,
+            descender: f32::from(face.descender()) / upm,
+            face,
+            units_per_em: upm,
+            widths: std::sync::Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The advance of `c` in em, or `None` when the font has no glyph for it.
+    pub fn advance(&self, c: char) -> Option<f32> {
+        let mut cache = self
+            .widths
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *cache.entry(c).or_insert_with(|| {
+            let glyph = self.face.glyph_index(c)?;
+            if glyph.0 == 0 {
+                return None;
+            }
+            Some(f32::from(self.face.glyph_hor_advance(glyph).unwrap_or(0)) / self.units_per_em)
+        })
+    }
+
+    /// Whether the font draws `c`.
+    pub fn has(&self, c: char) -> bool {
+        c.is_whitespace() || self.advance(c).is_some()
+    }
+}
+
+/// The bundled fonts, and the fallback when one is installed.
+pub struct Fonts {
+    gothic: Font,
+    gothic_bold: Font,
+    mincho: Font,
+    fallback: OnceLock<Option<Font>>,
+}
+
+impl Fonts {
+    /// The fonts every kakanai build carries, with the fallback found lazily on first need.
+    pub fn bundled() -> &'static Fonts {
+        static FONTS: OnceLock<Fonts> = OnceLock::new();
+        FONTS.get_or_init(|| Fonts {
+            gothic: Font::parse(GOTHIC, 0).unwrap_or_else(|| unreachable!("bundled font parses")),
+            gothic_bold: Font::parse(GOTHIC_BOLD, 0)
+                .unwrap_or_else(|| unreachable!("bundled font parses")),
+            mincho: Font::parse(MINCHO, 0).unwrap_or_else(|| unreachable!("bundled font parses")),
+            fallback: OnceLock::new(),
+        })
+    }
+
+    /// A font by key; `None` only for a fallback that is not installed.
+    pub fn get(&self, key: FontKey) -> Option<&Font> {
+        match key {
+            FontKey::Gothic => Some(&self.gothic),
+            FontKey::GothicBold => Some(&self.gothic_bold),
+            FontKey::Mincho => Some(&self.mincho),
+            FontKey::Fallback => self.fallback(),
+        }
+    }
+
+    /// The fallback font, loaded (once) from the first of [`FALLBACK_PATHS`] that exists.
+    pub fn fallback(&self) -> Option<&Font> {
+        self.fallback
+            .get_or_init(|| {
+                FALLBACK_PATHS.iter().find_map(|p| {
+                    let bytes = std::fs::read(Path::new(p)).ok()?;
+                    // Leaked once per process: the face borrows the bytes for the process's life.
+                    Font::parse(Box::leak(bytes.into_boxed_slice()), 0)
+                })
+            })
+            .as_ref()
+    }
+
+    /// Which font draws `c` for a field set in `primary`: the primary when it can, the
+    /// fallback when it can, else `None`.
+    pub fn font_for(&self, primary: FontKey, c: char) -> Option<FontKey> {
+        if self.get(primary).is_some_and(|f| f.has(c)) {
+            Some(primary)
+        } else if self.fallback().is_some_and(|f| f.has(c)) {
+            Some(FontKey::Fallback)
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_fonts_cover_kana_kanji_and_fullwidth_but_not_outside_the_bmp() {
+        let fonts = Fonts::bundled();
+        for c in ['あ', 'ア', '住', '１', '－', '〓', 'A'] {
+            assert!(fonts.get(FontKey::Mincho).unwrap().has(c), "{c}");
+            assert!(fonts.get(FontKey::Gothic).unwrap().has(c), "{c}");
+        }
+        assert!(!fonts.get(FontKey::Mincho).unwrap().has('𠮷'));
+    }
+
+    #[test]
+    fn the_installed_fallback_draws_yoshi() {
+        let fonts = Fonts::bundled();
+        assert_eq!(
+            fonts.font_for(FontKey::Mincho, '𠮷'),
+            Some(FontKey::Fallback)
+        );
+        assert_eq!(fonts.font_for(FontKey::Mincho, '田'), Some(FontKey::Mincho));
+    }
+
+    #[test]
+    fn fullwidth_is_one_em_and_ascii_narrower() {
+        let m = Fonts::bundled().get(FontKey::Mincho).unwrap();
+        assert!((m.advance('住').unwrap() - 1.0).abs() < 0.01);
+        assert!(m.advance('1').unwrap() < 0.7);
+    }
+}

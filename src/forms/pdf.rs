@@ -1,0 +1,408 @@
+//! Filled forms → one PDF (printpdf), all pages in the order chosen, each form repeated for its
+//! copies. Fonts are subset-embedded: printpdf does that only with its `text_layout` feature,
+//! which this crate enables; a test checks every font with `pdffonts`.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use printpdf::{
+    Color, FontId, Line as PdfLine, LineDashPattern, LinePoint, Mm, Op, PaintMode, ParsedFont,
+    PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing, Pt, RawImage,
+    Rgb, TextItem, WindingOrder, XObjectTransform,
+};
+
+use super::fill::{FilledForm, Mark};
+use super::fit::{self, Layout, MM_PER_PT};
+use super::fonts::{FontKey, Fonts};
+use super::qr;
+use super::template::Template;
+
+/// Rendering failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A font could not be prepared for embedding.
+    #[error("font {0:?} could not be loaded for the PDF")]
+    Font(FontKey),
+    /// A background image could not be decoded.
+    #[error("form {form}: the background image could not be decoded: {reason}")]
+    Background {
+        /// Form id.
+        form: String,
+        /// Decoder's message.
+        reason: String,
+    },
+    /// The QR payload does not fit a QR code.
+    #[error("form {0}: the QR code data is too long")]
+    QrTooLong(String),
+}
+
+/// Parsed fonts for printpdf, prepared once per process (parsing BIZ UD takes ~10 ms each,
+/// the fallback ~90 ms; a warm render must not pay that).
+fn parsed(key: FontKey) -> Result<&'static ParsedFont, RenderError> {
+    static CACHE: OnceLock<Mutex<HashMap<FontKey, &'static ParsedFont>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut map = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(f) = map.get(&key) {
+        return Ok(f);
+    }
+    let font = Fonts::bundled().get(key).ok_or(RenderError::Font(key))?;
+    let parsed = ParsedFont::from_bytes(font.bytes, font.index as usize, &mut Vec::new())
+        .ok_or(RenderError::Font(key))?;
+    let leaked: &'static ParsedFont = Box::leak(Box::new(parsed));
+    map.insert(key, leaked);
+    Ok(leaked)
+}
+
+/// Load the fonts now, so the first resident does not wait for them.
+pub fn warm_up() -> Result<(), RenderError> {
+    for key in [FontKey::Gothic, FontKey::GothicBold, FontKey::Mincho] {
+        parsed(key)?;
+    }
+    Ok(())
+}
+
+/// Convert top-left millimetres to a PDF point.
+fn pt(page_h: f32, x: f32, y: f32) -> Point {
+    Point::new(Mm(x), Mm(page_h - y))
+}
+
+struct Writer<'a> {
+    doc: &'a mut PdfDocument,
+    fonts: HashMap<FontKey, FontId>,
+}
+
+impl Writer<'_> {
+    fn font(&mut self, key: FontKey) -> Result<FontId, RenderError> {
+        if let Some(id) = self.fonts.get(&key) {
+            return Ok(id.clone());
+        }
+        let id = self.doc.add_font(parsed(key)?);
+        self.fonts.insert(key, id.clone());
+        Ok(id)
+    }
+
+    fn text(&mut self, ops: &mut Vec<Op>, page_h: f32, layout: &Layout) -> Result<(), RenderError> {
+        let fonts = Fonts::bundled();
+        for line in &layout.lines {
+            let mut x = line.x;
+            for run in &line.runs {
+                let id = self.font(run.font)?;
+                ops.push(Op::StartTextSection);
+                ops.push(Op::SetFont {
+                    font: PdfFontHandle::External(id),
+                    size: Pt(layout.size),
+                });
+                ops.push(Op::SetTextCursor {
+                    pos: pt(page_h, x, line.baseline),
+                });
+                ops.push(Op::ShowText {
+                    items: vec![TextItem::Text(run.text.clone())],
+                });
+                ops.push(Op::EndTextSection);
+                let em: f32 = run
+                    .text
+                    .chars()
+                    .map(|c| {
+                        fonts
+                            .get(run.font)
+                            .and_then(|f| f.advance(c))
+                            .unwrap_or(1.0)
+                    })
+                    .sum();
+                x += em * layout.size * MM_PER_PT;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn stroke(ops: &mut Vec<Op>, points: Vec<Point>, closed: bool, width_pt: f32, dash: bool) {
+    ops.push(Op::SetOutlineThickness { pt: Pt(width_pt) });
+    if dash {
+        ops.push(Op::SetLineDashPattern {
+            dash: LineDashPattern::new(0.0, &[3.0, 2.0]),
+        });
+    }
+    ops.push(Op::DrawLine {
+        line: PdfLine {
+            points: points
+                .into_iter()
+                .map(|p| LinePoint { p, bezier: false })
+                .collect(),
+            is_closed: closed,
+        },
+    });
+    if dash {
+        ops.push(Op::SetLineDashPattern {
+            dash: LineDashPattern::default(),
+        });
+    }
+}
+
+fn rect_points(h: f32, b: [f32; 4]) -> Vec<Point> {
+    vec![
+        pt(h, b[0], b[1]),
+        pt(h, b[0] + b[2], b[1]),
+        pt(h, b[0] + b[2], b[1] + b[3]),
+        pt(h, b[0], b[1] + b[3]),
+    ]
+}
+
+fn fill_rects(ops: &mut Vec<Op>, h: f32, boxes: &[[f32; 4]], gray: f32) {
+    if boxes.is_empty() {
+        return;
+    }
+    ops.push(Op::SetFillColor {
+        col: Color::Rgb(Rgb::new(gray, gray, gray, None)),
+    });
+    ops.push(Op::DrawPolygon {
+        polygon: Polygon {
+            rings: boxes
+                .iter()
+                .map(|b| PolygonRing {
+                    points: rect_points(h, *b)
+                        .into_iter()
+                        .map(|p| LinePoint { p, bezier: false })
+                        .collect(),
+                })
+                .collect(),
+            mode: PaintMode::Fill,
+            winding_order: WindingOrder::NonZero,
+        },
+    });
+    ops.push(Op::SetFillColor {
+        col: Color::Rgb(Rgb::new(0.0, 0.0, 0.0, None)),
+    });
+}
+
+/// An ellipse of four Bézier arcs.
+fn ellipse(ops: &mut Vec<Op>, h: f32, c: [f32; 2], width: f32, height: f32) {
+    let (rx, ry) = (width / 2.0, height / 2.0);
+    let (kx, ky) = (0.552_284_8 * rx, 0.552_284_8 * ry);
+    let (x, y) = (c[0], c[1]);
+    let seg = |p: [f32; 2], bezier| LinePoint {
+        p: pt(h, p[0], p[1]),
+        bezier,
+    };
+    let points = vec![
+        seg([x + rx, y], false),
+        seg([x + rx, y + ky], true),
+        seg([x + kx, y + ry], true),
+        seg([x, y + ry], false),
+        seg([x - kx, y + ry], true),
+        seg([x - rx, y + ky], true),
+        seg([x - rx, y], false),
+        seg([x - rx, y - ky], true),
+        seg([x - kx, y - ry], true),
+        seg([x, y - ry], false),
+        seg([x + kx, y - ry], true),
+        seg([x + rx, y - ky], true),
+        seg([x + rx, y], false),
+    ];
+    ops.push(Op::SetOutlineThickness { pt: Pt(0.8) });
+    ops.push(Op::DrawLine {
+        line: PdfLine {
+            points,
+            is_closed: true,
+        },
+    });
+}
+
+fn mark(ops: &mut Vec<Op>, h: f32, m: &Mark) {
+    if m.circle {
+        ellipse(ops, h, m.center, m.width, m.height);
+    } else {
+        let (x, y, s) = (m.center[0], m.center[1], m.height / 2.0);
+        stroke(
+            ops,
+            vec![
+                pt(h, x - s * 0.6, y),
+                pt(h, x - s * 0.1, y + s * 0.55),
+                pt(h, x + s * 0.7, y - s * 0.6),
+            ],
+            false,
+            1.2,
+            false,
+        );
+    }
+}
+
+fn static_ops(w: &mut Writer, template: &Template, ops: &mut Vec<Op>) -> Result<(), RenderError> {
+    let spec = &template.spec;
+    let (_, h) = template.page_size();
+    let fonts = Fonts::bundled();
+    for r in &spec.rects {
+        if let Some(g) = r.fill {
+            fill_rects(ops, h, &[r.r#box], g);
+        }
+        if r.width > 0.0 {
+            stroke(ops, rect_points(h, r.r#box), true, r.width, false);
+        }
+    }
+    for g in &spec.grids {
+        let total_w: f32 = g.cols.iter().sum();
+        let total_h: f32 = g.rows.iter().sum();
+        let mut y = g.at[1];
+        for row in std::iter::once(0.0).chain(g.rows.iter().copied()) {
+            y += row;
+            stroke(
+                ops,
+                vec![pt(h, g.at[0], y), pt(h, g.at[0] + total_w, y)],
+                false,
+                g.width,
+                false,
+            );
+        }
+        let mut x = g.at[0];
+        for col in std::iter::once(0.0).chain(g.cols.iter().copied()) {
+            x += col;
+            stroke(
+                ops,
+                vec![pt(h, x, g.at[1]), pt(h, x, g.at[1] + total_h)],
+                false,
+                g.width,
+                false,
+            );
+        }
+    }
+    for l in &spec.lines {
+        stroke(
+            ops,
+            vec![pt(h, l.from[0], l.from[1]), pt(h, l.to[0], l.to[1])],
+            false,
+            l.width,
+            l.dash,
+        );
+    }
+    for c in &spec.checkboxes {
+        stroke(
+            ops,
+            rect_points(h, [c.at[0], c.at[1], c.size, c.size]),
+            true,
+            0.6,
+            false,
+        );
+        if !c.label.is_empty() {
+            let em = c.label_size * MM_PER_PT;
+            let layout = fit::label(
+                fonts,
+                FontKey::Gothic,
+                &c.label,
+                [c.at[0] + c.size + 1.0, c.at[1] + (c.size - em) / 2.0],
+                c.label_size,
+                "left",
+                0.0,
+            );
+            w.text(ops, h, &layout)?;
+        }
+    }
+    for l in &spec.labels {
+        let font = FontKey::from_name(&l.font).unwrap_or(FontKey::Gothic);
+        let layout = fit::label(fonts, font, &l.text, l.at, l.size, &l.align, l.width);
+        w.text(ops, h, &layout)?;
+    }
+    Ok(())
+}
+
+fn qr_ops(
+    ops: &mut Vec<Op>,
+    h: f32,
+    at: [f32; 2],
+    size: f32,
+    payload: &str,
+    form: &str,
+) -> Result<(), RenderError> {
+    let (n, dark) = qr::modules(payload).ok_or_else(|| RenderError::QrTooLong(form.to_owned()))?;
+    // Four modules of quiet zone are part of the given size.
+    let module = size / (n as f32 + 8.0);
+    let origin = [at[0] + 4.0 * module, at[1] + 4.0 * module];
+    let mut boxes = Vec::new();
+    for row in 0..n {
+        let mut col = 0;
+        while col < n {
+            if dark[row * n + col] {
+                let start = col;
+                while col < n && dark[row * n + col] {
+                    col += 1;
+                }
+                boxes.push([
+                    origin[0] + start as f32 * module,
+                    origin[1] + row as f32 * module,
+                    (col - start) as f32 * module,
+                    module,
+                ]);
+            } else {
+                col += 1;
+            }
+        }
+    }
+    fill_rects(ops, h, &boxes, 0.0);
+    Ok(())
+}
+
+/// Render forms into one PDF: each `(template, filled, copies)` in order, `copies` times.
+pub fn render(
+    forms: &[(&Template, &FilledForm, u32)],
+    title: &str,
+) -> Result<Vec<u8>, RenderError> {
+    let mut doc = PdfDocument::new(title);
+    let mut pages = Vec::new();
+    let mut images: HashMap<String, (printpdf::XObjectId, (u32, u32))> = HashMap::new();
+    {
+        let mut w = Writer {
+            doc: &mut doc,
+            fonts: HashMap::new(),
+        };
+        for (template, filled, copies) in forms {
+            let (pw, ph) = template.page_size();
+            let mut ops = Vec::new();
+            if let (Some(bg), Some(spec)) = (&template.background, &template.spec.background) {
+                let key = template.spec.id.clone();
+                if !images.contains_key(&key) {
+                    let raw = RawImage::decode_from_bytes(&bg.bytes, &mut Vec::new()).map_err(
+                        |reason| RenderError::Background {
+                            form: key.clone(),
+                            reason,
+                        },
+                    )?;
+                    images.insert(key.clone(), (w.doc.add_image(&raw), bg.pixels));
+                }
+                let (id, (px_w, px_h)) = images[&key].clone();
+                let b = spec.r#box.unwrap_or([0.0, 0.0, pw, ph]);
+                // At 300 dpi one pixel is 72/300 pt; scale to the box.
+                let native_w = px_w as f32 * 72.0 / 300.0;
+                let native_h = px_h as f32 * 72.0 / 300.0;
+                ops.push(Op::UseXobject {
+                    id,
+                    transform: XObjectTransform {
+                        translate_x: Some(Mm(b[0]).into_pt()),
+                        translate_y: Some(Mm(ph - b[1] - b[3]).into_pt()),
+                        scale_x: Some(Mm(b[2]).into_pt().0 / native_w),
+                        scale_y: Some(Mm(b[3]).into_pt().0 / native_h),
+                        dpi: Some(300.0),
+                        ..Default::default()
+                    },
+                });
+            }
+            static_ops(&mut w, template, &mut ops)?;
+            for (_, layout) in &filled.texts {
+                w.text(&mut ops, ph, layout)?;
+            }
+            for m in &filled.marks {
+                mark(&mut ops, ph, m);
+            }
+            if let (Some(q), Some(payload)) = (&template.spec.qr, &filled.qr_payload) {
+                qr_ops(&mut ops, ph, q.at, q.size, payload, &filled.form_id)?;
+            }
+            for _ in 0..(*copies).max(1) {
+                pages.push(PdfPage::new(Mm(pw), Mm(ph), ops.clone()));
+            }
+            // The ops carry the filled values; drop them as soon as the pages are built.
+            drop(ops);
+        }
+    }
+    let bytes = doc
+        .with_pages(pages)
+        .save(&PdfSaveOptions::default(), &mut Vec::new());
+    Ok(bytes)
+}

@@ -1,0 +1,929 @@
+//! Form templates: one TOML file per form in `forms/`, described in `forms/README.md`.
+//!
+//! Coordinates are millimetres from the **top-left** corner of the page, as on a ruler laid on
+//! the paper form. Loading checks everything that can be checked without a resident: sources,
+//! fonts, boxes on the page and not overlapping, and that the address and name boxes hold the
+//! longest test values. Every error names the file, the line and the field.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::fonts::{FontKey, Fonts};
+
+/// A loaded, checked template.
+#[derive(Debug, Clone)]
+pub struct Template {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The parsed content.
+    pub spec: TemplateSpec,
+    /// The background image, decoded once at load.
+    pub background: Option<BackgroundImage>,
+}
+
+/// A decoded background scan.
+#[derive(Clone)]
+pub struct BackgroundImage {
+    /// The file's bytes (PNG or JPEG), handed to the PDF writer.
+    pub bytes: Vec<u8>,
+    /// Pixel size.
+    pub pixels: (u32, u32),
+}
+
+impl fmt::Debug for BackgroundImage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BackgroundImage({}×{})", self.pixels.0, self.pixels.1)
+    }
+}
+
+/// The file's content.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateSpec {
+    /// Stable id, used on the command line, in usage records and in the QR code.
+    pub id: String,
+    /// The form's title, as printed.
+    pub title: String,
+    /// The office's version of the form; counted with every print.
+    pub version: String,
+    /// 証明書 / 届出 / マイナンバーカード / 保険・福祉
+    pub category: String,
+    /// The purposes it serves, for "choose by purpose" (e.g. 引っ越し, 就職・仕事).
+    #[serde(default)]
+    pub purposes: Vec<String>,
+    /// Whether the kiosk offers it.
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// Paper.
+    #[serde(default)]
+    pub page: PageSpec,
+    /// A scan of the office's own paper form under everything else.
+    pub background: Option<BackgroundSpec>,
+    /// Where the QR code with the entered data goes, if anywhere.
+    pub qr: Option<QrSpec>,
+    /// Printed text.
+    #[serde(default, rename = "label")]
+    pub labels: Vec<LabelSpec>,
+    /// Straight lines.
+    #[serde(default, rename = "line")]
+    pub lines: Vec<LineSpec>,
+    /// Rectangles, outlined and optionally shaded.
+    #[serde(default, rename = "rect")]
+    pub rects: Vec<RectSpec>,
+    /// Tables of cells.
+    #[serde(default, rename = "grid")]
+    pub grids: Vec<GridSpec>,
+    /// Printed empty checkboxes with a label.
+    #[serde(default, rename = "checkbox")]
+    pub checkboxes: Vec<CheckboxSpec>,
+    /// Values filled in.
+    #[serde(default, rename = "field")]
+    pub fields: Vec<Spanned<FieldSpec>>,
+    /// What the kiosk asks the resident for this form.
+    #[serde(default, rename = "question")]
+    pub questions: Vec<Spanned<QuestionSpec>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[page]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageSpec {
+    /// A4 (default), A3, A5, B4, B5.
+    #[serde(default = "a4")]
+    pub size: String,
+    /// portrait (default) or landscape.
+    #[serde(default = "portrait")]
+    pub orientation: String,
+}
+
+fn a4() -> String {
+    "A4".into()
+}
+fn portrait() -> String {
+    "portrait".into()
+}
+
+impl Default for PageSpec {
+    fn default() -> Self {
+        PageSpec {
+            size: a4(),
+            orientation: portrait(),
+        }
+    }
+}
+
+impl PageSpec {
+    /// Width and height in mm, or `None` for an unknown size.
+    pub fn dimensions(&self) -> Option<(f32, f32)> {
+        let (w, h) = match self.size.as_str() {
+            "A3" => (297.0, 420.0),
+            "A4" => (210.0, 297.0),
+            "A5" => (148.0, 210.0),
+            "B4" => (257.0, 364.0),
+            "B5" => (182.0, 257.0),
+            _ => return None,
+        };
+        match self.orientation.as_str() {
+            "portrait" => Some((w, h)),
+            "landscape" => Some((h, w)),
+            _ => None,
+        }
+    }
+}
+
+/// `[background]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackgroundSpec {
+    /// PNG or JPEG, relative to the template file.
+    pub image: PathBuf,
+    /// Placement `[x, y, width, height]`; the whole page when absent.
+    pub r#box: Option<[f32; 4]>,
+}
+
+/// `[qr]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QrSpec {
+    /// Top-left corner.
+    pub at: [f32; 2],
+    /// Side in mm (at least 18 mm keeps a window scanner happy).
+    pub size: f32,
+}
+
+/// `[[label]]`: fixed text.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelSpec {
+    /// Top-left of the text.
+    pub at: [f32; 2],
+    /// The text; `\n` starts a new line.
+    pub text: String,
+    /// Size in pt (default 9).
+    #[serde(default = "label_size")]
+    pub size: f32,
+    /// gothic (default), gothic-bold, mincho.
+    #[serde(default = "gothic")]
+    pub font: String,
+    /// left (default), center, right — within `width`.
+    #[serde(default = "left")]
+    pub align: String,
+    /// Width for center/right alignment.
+    #[serde(default)]
+    pub width: f32,
+}
+
+fn label_size() -> f32 {
+    9.0
+}
+fn gothic() -> String {
+    "gothic".into()
+}
+fn left() -> String {
+    "left".into()
+}
+
+/// `[[line]]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineSpec {
+    /// Start.
+    pub from: [f32; 2],
+    /// End.
+    pub to: [f32; 2],
+    /// Thickness in pt (default 0.5).
+    #[serde(default = "thin")]
+    pub width: f32,
+    /// Dashed.
+    #[serde(default)]
+    pub dash: bool,
+}
+
+fn thin() -> f32 {
+    0.5
+}
+
+/// `[[rect]]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RectSpec {
+    /// `[x, y, width, height]`.
+    pub r#box: [f32; 4],
+    /// Outline thickness in pt (default 0.5; 0 for none).
+    #[serde(default = "thin")]
+    pub width: f32,
+    /// Shade, 0 (black) to 1 (white); none when absent.
+    pub fill: Option<f32>,
+}
+
+/// `[[grid]]`: a table whose every cell is outlined.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridSpec {
+    /// Top-left.
+    pub at: [f32; 2],
+    /// Column widths.
+    pub cols: Vec<f32>,
+    /// Row heights.
+    pub rows: Vec<f32>,
+    /// Line thickness in pt.
+    #[serde(default = "thin")]
+    pub width: f32,
+}
+
+/// `[[checkbox]]`: an empty box to tick by hand, with its label.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckboxSpec {
+    /// Top-left of the box.
+    pub at: [f32; 2],
+    /// Side in mm (default 3.5).
+    #[serde(default = "box_side")]
+    pub size: f32,
+    /// Text after the box.
+    #[serde(default)]
+    pub label: String,
+    /// Label size in pt.
+    #[serde(default = "label_size")]
+    pub label_size: f32,
+}
+
+fn box_side() -> f32 {
+    3.5
+}
+
+/// `[[field]]`: a value filled in.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    /// Unique within the form.
+    pub id: String,
+    /// `card.name`, `card.family_name`, `card.given_name`, `card.address`, `card.birth_date`,
+    /// `card.sex`, `answer.<question>`, `today`, `const`.
+    pub source: String,
+    /// `[x, y, width, height]` of a text field. Marks need none.
+    pub r#box: Option<[f32; 4]>,
+    /// gothic, gothic-bold, mincho (default).
+    #[serde(default = "mincho")]
+    pub font: String,
+    /// Size in pt (default 11).
+    #[serde(default = "field_size")]
+    pub size: f32,
+    /// Smallest size before wrapping (default: 70 % of `size`).
+    pub min_size: Option<f32>,
+    /// left (default), center, right.
+    #[serde(default = "left")]
+    pub align: String,
+    /// Dates: wareki (昭和55年2月17日), wareki-numbers (55年2月17日, the era circled elsewhere),
+    /// seireki (1980年2月17日), iso. Text: fullwidth (digits to full width).
+    pub format: Option<String>,
+    /// For `const`.
+    pub text: Option<String>,
+    /// `circle` or `tick` a printed choice instead of writing text.
+    pub mark: Option<String>,
+    /// For marks: value → centre `[x, y]`, or `[x, y, width]` for an oval around a longer
+    /// word. Dates mark their era (明治…令和); sex marks 1/2/9/0.
+    #[serde(default)]
+    pub options: BTreeMap<String, Vec<f32>>,
+    /// Mark height (circle diameter) in mm (default 5).
+    #[serde(default = "mark_size")]
+    pub mark_size: f32,
+    /// Show only when `answer.<q>` has a value, or `answer.<q>=value` holds.
+    pub when: Option<String>,
+}
+
+fn mincho() -> String {
+    "mincho".into()
+}
+fn field_size() -> f32 {
+    11.0
+}
+fn mark_size() -> f32 {
+    5.0
+}
+
+/// `[[question]]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionSpec {
+    /// Unique within the form; `answer.<id>` in fields.
+    pub id: String,
+    /// The question, in Japanese and English.
+    pub label: Localized,
+    /// choice, choices, count, number, kana, staff_text.
+    pub kind: String,
+    /// Must be answered before printing.
+    #[serde(default)]
+    pub required: bool,
+    /// The answer when the resident gives none.
+    pub default: Option<String>,
+    /// For choice / choices.
+    #[serde(default, rename = "option")]
+    pub options: Vec<OptionSpec>,
+    /// For count: bounds (default 1..=10).
+    pub min: Option<u32>,
+    /// For count.
+    pub max: Option<u32>,
+}
+
+/// ja + en text.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Localized {
+    /// 日本語.
+    pub ja: String,
+    /// English.
+    pub en: String,
+}
+
+/// One choice.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionSpec {
+    /// Stored answer.
+    pub value: String,
+    /// Shown and printed.
+    pub label: Localized,
+}
+
+/// Longest values the checks fit into boxes: the long-address test profile's address, and a
+/// long name. A template whose address box cannot hold these is refused.
+pub const LONGEST_TEST_ADDRESS: &str = "北海道札幌市中央区北一条西二十丁目１番地の２３　グランドパレス円山公園前通り北側壱番館アネックス棟１２３４号室（株式会社札幌中央不動産管理事務所内）";
+/// See [`LONGEST_TEST_ADDRESS`].
+pub const LONGEST_TEST_NAME: &str =
+    "ＷＩＬＬＩＡＭＳＯＮ　ＣＨＲＩＳＴＯＰＨＥＲ　ＡＬＥＸＡＮＤＥＲ";
+
+/// A template that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {what}")]
+pub struct TemplateError {
+    /// The template file.
+    pub file: String,
+    /// 1-based line (0 when the problem is the file as a whole).
+    pub line: usize,
+    /// What is wrong, starting with the field or item it concerns.
+    pub what: String,
+}
+
+const CATEGORIES: [&str; 4] = ["証明書", "届出", "マイナンバーカード", "保険・福祉"];
+const QUESTION_KINDS: [&str; 6] = ["choice", "choices", "count", "number", "kana", "staff_text"];
+const DATE_FORMATS: [&str; 4] = ["wareki", "wareki-numbers", "seireki", "iso"];
+const ERAS: [&str; 5] = ["明治", "大正", "昭和", "平成", "令和"];
+
+/// What a field's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// 氏名.
+    Name,
+    /// 氏.
+    FamilyName,
+    /// 名.
+    GivenName,
+    /// 住所.
+    Address,
+    /// 生年月日.
+    BirthDate,
+    /// 性別.
+    Sex,
+    /// A question's answer.
+    Answer(String),
+    /// The day of printing.
+    Today,
+    /// Fixed text.
+    Const,
+}
+
+impl Source {
+    /// Parse a `source = "…"`.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "card.name" => Source::Name,
+            "card.family_name" => Source::FamilyName,
+            "card.given_name" => Source::GivenName,
+            "card.address" => Source::Address,
+            "card.birth_date" => Source::BirthDate,
+            "card.sex" => Source::Sex,
+            "today" => Source::Today,
+            "const" => Source::Const,
+            other => Source::Answer(other.strip_prefix("answer.")?.to_owned()).filter_empty()?,
+        })
+    }
+
+    fn filter_empty(self) -> Option<Self> {
+        match &self {
+            Source::Answer(q) if q.is_empty() => None,
+            _ => Some(self),
+        }
+    }
+
+    /// Whether the value comes from the card (counted as "filled automatically").
+    pub fn is_card(&self) -> bool {
+        matches!(
+            self,
+            Source::Name
+                | Source::FamilyName
+                | Source::GivenName
+                | Source::Address
+                | Source::BirthDate
+                | Source::Sex
+        )
+    }
+}
+
+/// A field's condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    /// The question.
+    pub question: String,
+    /// `None`: any value; `Some(v)`: that value (one of several for `choices`).
+    pub equals: Option<String>,
+}
+
+impl Condition {
+    /// Parse `answer.q` or `answer.q=value`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let rest = text.strip_prefix("answer.")?;
+        let (question, equals) = match rest.split_once('=') {
+            Some((q, v)) => (q.trim(), Some(v.trim().to_owned())),
+            None => (rest.trim(), None),
+        };
+        (!question.is_empty()).then(|| Condition {
+            question: question.to_owned(),
+            equals,
+        })
+    }
+}
+
+impl Template {
+    /// Load and check one template file.
+    pub fn load(path: &Path) -> Result<Self, Vec<TemplateError>> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            vec![TemplateError {
+                file: file.clone(),
+                line: 0,
+                what: format!("cannot read the template: {e}"),
+            }]
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Check a template given as text (`path` names it and anchors relative paths).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, Vec<TemplateError>> {
+        let file = path.display().to_string();
+        let spec: TemplateSpec = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(0, |s| line_of(text, s.start));
+            vec![TemplateError {
+                file: file.clone(),
+                line,
+                what: e.message().to_owned(),
+            }]
+        })?;
+        let mut checker = Checker {
+            file: &file,
+            text,
+            errors: Vec::new(),
+        };
+        let background = checker.check(&spec, path);
+        if checker.errors.is_empty() {
+            Ok(Template {
+                path: path.to_owned(),
+                spec,
+                background,
+            })
+        } else {
+            Err(checker.errors)
+        }
+    }
+
+    /// Page size in mm.
+    pub fn page_size(&self) -> (f32, f32) {
+        self.spec.page.dimensions().unwrap_or((210.0, 297.0))
+    }
+
+    /// A question by id.
+    pub fn question(&self, id: &str) -> Option<&QuestionSpec> {
+        self.spec
+            .questions
+            .iter()
+            .map(|q| q.get_ref())
+            .find(|q| q.id == id)
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+struct Checker<'a> {
+    file: &'a str,
+    text: &'a str,
+    errors: Vec<TemplateError>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, offset: usize, what: String) {
+        self.errors.push(TemplateError {
+            file: self.file.to_owned(),
+            line: if offset == usize::MAX {
+                0
+            } else {
+                line_of(self.text, offset)
+            },
+            what,
+        });
+    }
+
+    /// Offset of the first occurrence of `needle` (for items without spans).
+    fn find(&self, needle: &str) -> usize {
+        self.text.find(needle).unwrap_or(usize::MAX)
+    }
+
+    fn check(&mut self, spec: &TemplateSpec, path: &Path) -> Option<BackgroundImage> {
+        let top = usize::MAX;
+        if spec.id.is_empty()
+            || !spec
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            self.error(
+                self.find("id"),
+                "id: use letters, digits, - and _ only".into(),
+            );
+        }
+        if !CATEGORIES.contains(&spec.category.as_str()) {
+            self.error(
+                self.find("category"),
+                format!("category: must be one of {}", CATEGORIES.join(", ")),
+            );
+        }
+        let Some((pw, ph)) = spec.page.dimensions() else {
+            self.error(
+                self.find("[page]"),
+                "page: size must be A3, A4, A5, B4 or B5 and orientation portrait or landscape"
+                    .into(),
+            );
+            return None;
+        };
+        let on_page = |b: [f32; 4]| {
+            b.iter().all(|v| v.is_finite())
+                && b[0] >= 0.0
+                && b[1] >= 0.0
+                && b[2] > 0.0
+                && b[3] > 0.0
+                && b[0] + b[2] <= pw + 0.01
+                && b[1] + b[3] <= ph + 0.01
+        };
+        let point_on_page = |p: [f32; 2]| p[0] >= 0.0 && p[1] >= 0.0 && p[0] <= pw && p[1] <= ph;
+
+        for label in &spec.labels {
+            if FontKey::from_name(&label.font).is_none() {
+                self.error(
+                    self.find(&label.text),
+                    format!(
+                        "label {:?}: unknown font {:?} (gothic, gothic-bold, mincho)",
+                        label.text, label.font
+                    ),
+                );
+            }
+            if !point_on_page(label.at) {
+                self.error(
+                    self.find(&label.text),
+                    format!("label {:?}: off the page", label.text),
+                );
+            }
+        }
+        for line in &spec.lines {
+            if !point_on_page(line.from) || !point_on_page(line.to) {
+                self.error(
+                    top,
+                    format!("line from {:?} to {:?}: off the page", line.from, line.to),
+                );
+            }
+        }
+        for rect in &spec.rects {
+            if !on_page(rect.r#box) {
+                self.error(top, format!("rect {:?}: off the page", rect.r#box));
+            }
+        }
+        for grid in &spec.grids {
+            let b = [
+                grid.at[0],
+                grid.at[1],
+                grid.cols.iter().sum(),
+                grid.rows.iter().sum(),
+            ];
+            if !on_page(b) {
+                self.error(top, format!("grid at {:?}: off the page", grid.at));
+            }
+        }
+        if let Some(qr) = &spec.qr {
+            if !on_page([qr.at[0], qr.at[1], qr.size, qr.size]) || qr.size < 15.0 {
+                self.error(
+                    self.find("[qr]"),
+                    "qr: must be on the page and at least 15 mm".into(),
+                );
+            }
+        }
+
+        let mut question_ids = HashSet::new();
+        for q in &spec.questions {
+            let at = q.span().start;
+            let q = q.get_ref();
+            if !question_ids.insert(q.id.clone()) {
+                self.error(at, format!("question `{}`: defined twice", q.id));
+            }
+            if !QUESTION_KINDS.contains(&q.kind.as_str()) {
+                self.error(
+                    at,
+                    format!(
+                        "question `{}`: kind must be one of {}",
+                        q.id,
+                        QUESTION_KINDS.join(", ")
+                    ),
+                );
+            }
+            let has_options = matches!(q.kind.as_str(), "choice" | "choices");
+            if has_options && q.options.is_empty() {
+                self.error(
+                    at,
+                    format!(
+                        "question `{}`: a {} needs [[question.option]]s",
+                        q.id, q.kind
+                    ),
+                );
+            }
+            if let Some(d) = &q.default {
+                let ok = match q.kind.as_str() {
+                    "choice" => q.options.iter().any(|o| &o.value == d),
+                    "choices" => d
+                        .split(',')
+                        .all(|v| q.options.iter().any(|o| o.value == v.trim())),
+                    "count" => d
+                        .parse::<u32>()
+                        .is_ok_and(|n| n >= q.min.unwrap_or(1) && n <= q.max.unwrap_or(10)),
+                    "number" => d.chars().all(|c| c.is_ascii_digit() || c == '-'),
+                    _ => true,
+                };
+                if !ok {
+                    self.error(
+                        at,
+                        format!(
+                            "question `{}`: default is not one of its options or not in range",
+                            q.id
+                        ),
+                    );
+                }
+            }
+        }
+
+        let fonts = Fonts::bundled();
+        let mut boxes: Vec<(String, [f32; 4], usize, bool)> = Vec::new();
+        let mut field_ids = HashSet::new();
+        for field in &spec.fields {
+            let at = field.span().start;
+            let f = field.get_ref();
+            let name = format!("field `{}`", f.id);
+            if !field_ids.insert(f.id.clone()) {
+                self.error(at, format!("{name}: defined twice"));
+            }
+            let Some(source) = Source::parse(&f.source) else {
+                self.error(at, format!("{name}: unknown source {:?} (card.name, card.family_name, card.given_name, card.address, card.birth_date, card.sex, answer.<question>, today, const)", f.source));
+                continue;
+            };
+            if let Source::Answer(q) = &source {
+                if !question_ids.contains(q) {
+                    self.error(
+                        at,
+                        format!("{name}: source answer.{q} names no [[question]] of this form"),
+                    );
+                }
+            }
+            if source == Source::Const && f.text.is_none() {
+                self.error(at, format!("{name}: a const field needs text = \"…\""));
+            }
+            if let Some(when) = &f.when {
+                match Condition::parse(when) {
+                    Some(c) if question_ids.contains(&c.question) => {}
+                    _ => self.error(at, format!("{name}: when = {when:?} must be answer.<question> or answer.<question>=<value> of a question of this form")),
+                }
+            }
+            let Some(font) = FontKey::from_name(&f.font) else {
+                self.error(
+                    at,
+                    format!(
+                        "{name}: unknown font {:?} (gothic, gothic-bold, mincho)",
+                        f.font
+                    ),
+                );
+                continue;
+            };
+            if let Some(format) = &f.format {
+                let date = matches!(source, Source::BirthDate | Source::Today);
+                let ok = if date {
+                    DATE_FORMATS.contains(&format.as_str())
+                } else {
+                    format == "fullwidth"
+                };
+                if !ok {
+                    self.error(at, format!("{name}: format {format:?} does not apply to {} (dates: {}; text: fullwidth)", f.source, DATE_FORMATS.join(", ")));
+                }
+            }
+            match f.mark.as_deref() {
+                Some("circle" | "tick") => {
+                    if f.options.is_empty() {
+                        self.error(
+                            at,
+                            format!("{name}: a mark needs [field.options] value = [x, y]"),
+                        );
+                    }
+                    for (value, p) in &f.options {
+                        if !(p.len() == 2 || p.len() == 3) || !point_on_page([p[0], p[1]]) {
+                            self.error(at, format!("{name}: option {value:?} must be [x, y] or [x, y, width] on the page"));
+                        }
+                        let valid = match &source {
+                            Source::BirthDate => ERAS.contains(&value.as_str()),
+                            Source::Sex => ["1", "2", "9", "0"].contains(&value.as_str()),
+                            Source::Answer(q) => spec
+                                .questions
+                                .iter()
+                                .map(|x| x.get_ref())
+                                .find(|x| &x.id == q)
+                                .is_none_or(|x| {
+                                    x.options.is_empty()
+                                        || x.options.iter().any(|o| &o.value == value)
+                                }),
+                            _ => false,
+                        };
+                        if !valid {
+                            self.error(
+                                at,
+                                format!(
+                                    "{name}: option {value:?} is not a value {} can take",
+                                    f.source
+                                ),
+                            );
+                        }
+                    }
+                }
+                Some(other) => self.error(
+                    at,
+                    format!("{name}: mark must be circle or tick, not {other:?}"),
+                ),
+                None => {
+                    let Some(b) = f.r#box else {
+                        self.error(
+                            at,
+                            format!("{name}: a text field needs box = [x, y, width, height]"),
+                        );
+                        continue;
+                    };
+                    if !on_page(b) {
+                        self.error(
+                            at,
+                            format!("{name}: box {b:?} is off the {} page", spec.page.size),
+                        );
+                        continue;
+                    }
+                    let min = f.min_size.unwrap_or(f.size * 0.7);
+                    if !(4.0..=72.0).contains(&f.size) || min > f.size || min < 4.0 {
+                        self.error(
+                            at,
+                            format!("{name}: size must be 4–72 pt and min_size at most size"),
+                        );
+                    }
+                    let longest = match source {
+                        Source::Address => Some(LONGEST_TEST_ADDRESS),
+                        Source::Name => Some(LONGEST_TEST_NAME),
+                        _ => None,
+                    };
+                    if let Some(value) = longest {
+                        if super::fit::fit(fonts, font, value, b, f.size, min, &f.align).is_none() {
+                            self.error(at, format!("{name}: the longest test value does not fit in box {b:?} even at {min} pt; make the box larger or min_size smaller"));
+                        }
+                    }
+                    boxes.push((f.id.clone(), b, at, f.when.is_some()));
+                }
+            }
+        }
+        // Two text fields on the same spot print over each other, unless a condition makes
+        // them alternatives.
+        for (i, a) in boxes.iter().enumerate() {
+            for b in &boxes[i + 1..] {
+                if overlap(a.1, b.1) && !(a.3 && b.3) {
+                    self.error(
+                        b.2,
+                        format!("field `{}`: box overlaps field `{}`", b.0, a.0),
+                    );
+                }
+            }
+        }
+
+        spec.background.as_ref().and_then(|bg| {
+            let file = path.parent().unwrap_or(Path::new(".")).join(&bg.image);
+            if let Some(b) = bg.r#box {
+                if !on_page(b) {
+                    self.error(
+                        self.find("[background]"),
+                        "background: box is off the page".into(),
+                    );
+                }
+            }
+            match load_image(&file) {
+                Ok(img) => Some(img),
+                Err(e) => {
+                    self.error(
+                        self.find("[background]"),
+                        format!("background: {}: {e}", file.display()),
+                    );
+                    None
+                }
+            }
+        })
+    }
+}
+
+fn overlap(a: [f32; 4], b: [f32; 4]) -> bool {
+    let eps = 0.01;
+    a[0] + a[2] > b[0] + eps
+        && b[0] + b[2] > a[0] + eps
+        && a[1] + a[3] > b[1] + eps
+        && b[1] + b[3] > a[1] + eps
+}
+
+fn load_image(path: &Path) -> Result<BackgroundImage, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let pixels = image_size(&bytes).ok_or("not a PNG or JPEG image")?;
+    Ok(BackgroundImage { bytes, pixels })
+}
+
+/// Width and height of a PNG or JPEG, read from its header.
+fn image_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() >= 24 {
+        let w = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
+        let h = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
+        return Some((w, h));
+    }
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        let mut i = 2;
+        while i + 9 < bytes.len() {
+            if bytes[i] != 0xFF {
+                return None;
+            }
+            let marker = bytes[i + 1];
+            let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+            if (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker) {
+                let h = u32::from(u16::from_be_bytes([bytes[i + 5], bytes[i + 6]]));
+                let w = u32::from(u16::from_be_bytes([bytes[i + 7], bytes[i + 8]]));
+                return Some((w, h));
+            }
+            i += 2 + len;
+        }
+    }
+    None
+}
+
+/// Every template in a folder, sorted by file name: the good ones, and the errors of the rest.
+/// The kiosk offers the good ones and shows the errors to the administrator.
+pub fn load_dir(dir: &Path) -> (Vec<Template>, Vec<TemplateError>) {
+    let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect(),
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![TemplateError {
+                    file: dir.display().to_string(),
+                    line: 0,
+                    what: format!("cannot list templates: {e}"),
+                }],
+            );
+        }
+    };
+    paths.sort();
+    let mut good: Vec<Template> = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match Template::load(&path) {
+            Ok(t) if good.iter().any(|g| g.spec.id == t.spec.id) => errors.push(TemplateError {
+                file: path.display().to_string(),
+                line: 1,
+                what: format!("id {:?} is already used by another template", t.spec.id),
+            }),
+            Ok(t) => good.push(t),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    (good, errors)
+}
