@@ -1,0 +1,448 @@
+//! Forms end to end: every template passes `forms check`; broken ones are refused with file,
+//! line and field; `kakanai render` gives PDFs whose text (pdftotext) holds the name and the
+//! whole address and whose fonts (pdffonts) are all embedded subsets; the non-BMP name prints.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use kakanai::card::Date;
+use kakanai::forms::{Answers, FillError, FillInput, Template, fill, pdf};
+use support::{fixtures, kakanai, profile};
+
+const FORMS: [&str; 10] = [
+    "juminhyo",
+    "inkan-shomei",
+    "koseki",
+    "fuhyo",
+    "zei-shomei",
+    "ido-todoke",
+    "inkan-toroku",
+    "jpki",
+    "pin-reset",
+    "kokuho-shikaku",
+];
+
+fn forms_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("forms")
+}
+
+fn answers_file(dir: &Path) -> PathBuf {
+    let path = dir.join("answers.toml");
+    std::fs::write(
+        &path,
+        "move_kind = \"tenkyo\"\npins = [\"kenmen\"]\npurpose = \"job\"\ncopies = 1\n",
+    )
+    .unwrap();
+    path
+}
+
+fn tool(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e} (scripts/setup installs poppler-utils)"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn render(forms: &str, card: Option<&str>, dir: &Path, out: &str) -> PathBuf {
+    let output = dir.join(out);
+    let mut cmd = kakanai();
+    cmd.args(["render", "--form", forms, "--today", "2026-11-21", "--dir"])
+        .arg(forms_dir())
+        .arg("--answers")
+        .arg(answers_file(dir))
+        .arg("-o")
+        .arg(&output);
+    if let Some(card) = card {
+        cmd.arg("--card")
+            .arg(fixtures().join("cards").join(format!("{card}.toml")));
+    }
+    let result = cmd.output().unwrap();
+    assert!(
+        result.status.success(),
+        "render {forms}: {}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    output
+}
+
+/// Every font in the PDF is embedded and subset: (name, emb, sub) per pdffonts row.
+fn fonts_of(pdf: &Path) -> Vec<(String, bool, bool)> {
+    tool("pdffonts", &[pdf.to_str().unwrap()])
+        .lines()
+        .skip(2)
+        .map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            let n = cols.len();
+            (
+                cols[0].to_owned(),
+                cols[n - 5] == "yes",
+                cols[n - 4] == "yes",
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn forms_check_passes_on_every_form_and_list_shows_them() {
+    let out = kakanai()
+        .args(["forms", "check", "--dir"])
+        .arg(forms_dir())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "10 template(s) OK"
+    );
+    let out = kakanai()
+        .args(["forms", "list", "--dir"])
+        .arg(forms_dir())
+        .output()
+        .unwrap();
+    let list = String::from_utf8(out.stdout).unwrap();
+    for id in FORMS {
+        assert!(
+            list.lines().any(|l| l.split('\t').next() == Some(id)),
+            "{id} missing from\n{list}"
+        );
+    }
+    assert!(list.contains("juminhyo\t住民票の写し等交付請求書\t2026.1"));
+}
+
+#[test]
+fn every_form_renders_with_the_name_and_the_whole_address_in_subset_fonts() {
+    let dir = tempfile::tempdir().unwrap();
+    for card in ["standard", "long-address"] {
+        let p = profile(card);
+        for form in FORMS {
+            let pdf = render(form, Some(card), dir.path(), &format!("{form}-{card}.pdf"));
+            // -raw: text in the order it was written, field by field. (The default mode's
+            // column analysis splits 山田　太郎 at the wide ideographic space.)
+            let text = squeeze(&tool("pdftotext", &["-raw", pdf.to_str().unwrap(), "-"]));
+            assert!(
+                text.contains(&squeeze(&p.name)),
+                "{form}/{card}: name missing"
+            );
+            assert!(
+                text.contains(&squeeze(&p.address)),
+                "{form}/{card}: the address is not all there"
+            );
+            let fonts = fonts_of(&pdf);
+            assert!(!fonts.is_empty(), "{form}: no fonts");
+            for (name, embedded, subset) in fonts {
+                assert!(
+                    embedded && subset,
+                    "{form}/{card}: font {name} is not an embedded subset"
+                );
+                assert!(name.contains('+'), "{form}: {name} has no subset tag");
+            }
+            let size = std::fs::metadata(&pdf).unwrap().len();
+            assert!(
+                size < 120_000,
+                "{form}/{card}: {size} bytes for one page: is a whole font embedded?"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_non_bmp_name_prints_from_the_fallback_font() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = render("juminhyo", Some("non-bmp"), dir.path(), "yoshi.pdf");
+    let text = tool("pdftotext", &[pdf.to_str().unwrap(), "-"]);
+    assert!(text.contains('𠮷'), "𠮷 is not in the text layer");
+    let fonts = fonts_of(&pdf);
+    assert!(
+        fonts
+            .iter()
+            .any(|(n, e, s)| n.contains("IPAmj") && *e && *s),
+        "{fonts:?}"
+    );
+    // And the glyph is really drawn: the page rendered where the name is is not blank.
+    let png = dir.path().join("yoshi");
+    tool(
+        "pdftoppm",
+        &[
+            "-png",
+            "-r",
+            "100",
+            "-x",
+            "170",
+            "-y",
+            "290",
+            "-W",
+            "30",
+            "-H",
+            "30",
+            pdf.to_str().unwrap(),
+            png.to_str().unwrap(),
+        ],
+    );
+    let crop = std::fs::read(dir.path().join("yoshi-1.png")).unwrap();
+    assert!(crop.len() > 200, "the crop where 𠮷 should be is empty");
+}
+
+#[test]
+fn a_session_of_several_forms_is_one_pdf_in_order_with_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("batch.pdf");
+    let result = kakanai()
+        .args([
+            "render",
+            "--form",
+            "koseki,juminhyo,zei-shomei",
+            "--copies",
+            "2",
+            "--today",
+            "2026-11-21",
+            "--dir",
+        ])
+        .arg(forms_dir())
+        .arg("--card")
+        .arg(fixtures().join("cards/standard.toml"))
+        .arg("-o")
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let info = tool("pdfinfo", &[output.to_str().unwrap()]);
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Pages:") && l.ends_with(" 6")),
+        "{info}"
+    );
+    let titles: Vec<String> = (1..=6)
+        .map(|p| {
+            let page = p.to_string();
+            tool(
+                "pdftotext",
+                &["-f", &page, "-l", &page, output.to_str().unwrap(), "-"],
+            )
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_owned()
+        })
+        .collect();
+    assert_eq!(titles[0], "戸籍証明書等交付請求書");
+    assert_eq!(titles[1], "戸籍証明書等交付請求書");
+    assert_eq!(titles[2], "住民票の写し等交付請求書");
+    assert_eq!(titles[4], "税証明交付申請書");
+}
+
+#[test]
+fn without_a_card_the_card_fields_stay_blank_for_handwriting() {
+    let template = Template::load(&forms_dir().join("juminhyo.toml")).unwrap();
+    let answers = Answers::new().with_defaults(&template);
+    let input = FillInput {
+        card: None,
+        answers: &answers,
+        today: Date::new(2026, 11, 21).unwrap(),
+    };
+    let filled = fill(&template, &input).unwrap();
+    let ids: Vec<&str> = filled.texts.iter().map(|(id, _)| id.as_str()).collect();
+    for card_field in ["address", "name", "birth_date"] {
+        assert!(
+            !ids.contains(&card_field),
+            "{card_field} was filled without a card"
+        );
+    }
+    assert!(ids.contains(&"date"));
+    assert_eq!(filled.filled_from_card, 0);
+    // With the card: address, name, sex, era, date and 西暦 come from it.
+    let card = profile("standard").expected();
+    let input = FillInput {
+        card: Some(&card),
+        ..input
+    };
+    let filled = fill(&template, &input).unwrap();
+    assert_eq!(filled.filled_from_card, 6);
+    assert!(filled.fields_total > filled.filled_from_card);
+    let bytes = pdf::render(&[(&template, &filled, 1)], "t").unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+}
+
+#[test]
+fn a_value_that_does_not_fit_is_an_error_naming_form_and_field() {
+    let template = Template::load(&forms_dir().join("ido-todoke.toml")).unwrap();
+    let mut answers = Answers::new().with_defaults(&template);
+    answers.set("move_kind", "tenkyo");
+    answers.set("move_date", "令和8年11月15日".repeat(30));
+    let input = FillInput {
+        card: None,
+        answers: &answers,
+        today: Date::new(2026, 11, 21).unwrap(),
+    };
+    let err = fill(&template, &input).unwrap_err();
+    assert_eq!(
+        err,
+        FillError::DoesNotFit {
+            form: "ido-todoke".into(),
+            field: "move_date".into()
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "form ido-todoke: field `move_date` does not fit in its box even at the minimum size"
+    );
+}
+
+/// A copy of juminhyo with one change, checked; returns the messages.
+fn broken(replace: &str, with: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(forms_dir().join("juminhyo.toml")).unwrap();
+    assert!(
+        text.contains(replace),
+        "the fixture changed: {replace:?} not found"
+    );
+    let text = text.replacen(replace, with, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.toml");
+    std::fs::write(&path, &text).unwrap();
+    let out = kakanai()
+        .args(["forms", "check"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    String::from_utf8(out.stderr)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("broken.toml:"))
+        .map(|l| l.rsplit("broken.toml:").next().unwrap().to_owned())
+        .collect()
+}
+
+fn line_of(needle: &str) -> usize {
+    let text = std::fs::read_to_string(forms_dir().join("juminhyo.toml")).unwrap();
+    text[..text.find(needle).unwrap()].matches('\n').count() + 1
+}
+
+#[test]
+fn broken_templates_are_refused_with_file_line_and_field() {
+    let field_line = line_of("[[field]]\nid = \"name\"");
+    let errors = broken("source = \"card.name\"", "source = \"card.nickname\"");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with(&format!("{field_line}: field `name`: unknown source")),
+        "{errors:?}"
+    );
+
+    let address_line = line_of("[[field]]\nid = \"address\"");
+    let errors = broken("box = [44, 49, 150, 14]", "box = [44, 49, 40, 6]");
+    assert!(
+        errors.iter().any(|e| e.starts_with(&format!(
+            "{address_line}: field `address`: the longest test value does not fit"
+        ))),
+        "{errors:?}"
+    );
+    let errors = broken("box = [44, 49, 150, 14]", "box = [100, 49, 150, 14]");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("field `address`: box") && e.contains("off the A4 page")),
+        "{errors:?}"
+    );
+    let errors = broken("box = [44, 49, 150, 14]", "box = [44, 60, 150, 14]");
+    assert!(
+        errors.iter().any(|e| e.contains("overlaps field")),
+        "{errors:?}"
+    );
+    let errors = broken("font = \"gothic\"\n", "font = \"comic\"\n");
+    assert!(
+        errors.iter().any(|e| e.contains("unknown font \"comic\"")),
+        "{errors:?}"
+    );
+    let errors = broken("source = \"answer.purpose\"", "source = \"answer.porpose\"");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("answer.porpose names no [[question]]")),
+        "{errors:?}"
+    );
+    // A TOML syntax error names its line too.
+    let errors = broken("title = ", "title = = ");
+    assert!(errors[0].starts_with(&format!("{}: ", line_of("title = "))), "{errors:?}");
+}
+
+#[test]
+fn the_kiosk_leaves_a_broken_form_out_and_keeps_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    for form in ["juminhyo", "koseki"] {
+        std::fs::copy(
+            forms_dir().join(format!("{form}.toml")),
+            dir.path().join(format!("{form}.toml")),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.path().join("zzz-broken.toml"), "id = \"x\"\n").unwrap();
+    let (good, errors) = kakanai::forms::load_dir(dir.path());
+    assert_eq!(
+        good.iter().map(|t| t.spec.id.as_str()).collect::<Vec<_>>(),
+        ["juminhyo", "koseki"]
+    );
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].file.ends_with("zzz-broken.toml"));
+}
+
+#[test]
+fn a_background_scan_is_placed_under_the_form() {
+    let dir = tempfile::tempdir().unwrap();
+    // A real scan stands in: the rendered standard form, as a PNG.
+    let source = render("fuhyo", None, dir.path(), "scan.pdf");
+    let stem = dir.path().join("scan");
+    tool(
+        "pdftoppm",
+        &[
+            "-png",
+            "-r",
+            "40",
+            "-singlefile",
+            source.to_str().unwrap(),
+            stem.to_str().unwrap(),
+        ],
+    );
+    let text = "id = \"scanned\"\ntitle = \"背景つき\"\nversion = \"1\"\ncategory = \"証明書\"\n[background]\nimage = \"scan.png\"\n\n[[field]]\nid = \"name\"\nsource = \"card.name\"\nbox = [44, 80, 100, 12]\nsize = 14\n";
+    let path = dir.path().join("scanned.toml");
+    std::fs::write(&path, text).unwrap();
+    let template = Template::load(&path).unwrap();
+    let card = profile("standard").expected();
+    let answers = Answers::new();
+    let input = FillInput {
+        card: Some(&card),
+        answers: &answers,
+        today: Date::new(2026, 11, 21).unwrap(),
+    };
+    let filled = fill(&template, &input).unwrap();
+    let out = dir.path().join("scanned.pdf");
+    std::fs::write(&out, pdf::render(&[(&template, &filled, 1)], "t").unwrap()).unwrap();
+    let images = tool("pdfimages", &["-list", out.to_str().unwrap()]);
+    assert_eq!(images.lines().count(), 3, "one image expected:\n{images}");
+    assert!(tool("pdftotext", &[out.to_str().unwrap(), "-"]).contains("山田"));
+    // A missing image is a template error naming the file.
+    std::fs::remove_file(dir.path().join("scan.png")).unwrap();
+    let errors = Template::load(&path).unwrap_err();
+    assert!(
+        errors[0].what.contains("background") && errors[0].what.contains("scan.png"),
+        "{errors:?}"
+    );
+}
