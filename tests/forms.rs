@@ -381,7 +381,10 @@ fn broken_templates_are_refused_with_file_line_and_field() {
     );
     // A TOML syntax error names its line too.
     let errors = broken("title = ", "title = = ");
-    assert!(errors[0].starts_with(&format!("{}: ", line_of("title = "))), "{errors:?}");
+    assert!(
+        errors[0].starts_with(&format!("{}: ", line_of("title = "))),
+        "{errors:?}"
+    );
 }
 
 #[test]
@@ -445,4 +448,34 @@ fn a_background_scan_is_placed_under_the_form() {
         errors[0].what.contains("background") && errors[0].what.contains("scan.png"),
         "{errors:?}"
     );
+}
+
+#[test]
+fn the_qr_code_scans_back_to_the_entered_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = render("juminhyo", Some("long-address"), dir.path(), "qr.pdf");
+    let stem = dir.path().join("qr");
+    // 200 dpi: a scanner at the window sees at least that much.
+    tool(
+        "pdftoppm",
+        &[
+            "-png",
+            "-r",
+            "200",
+            "-singlefile",
+            pdf.to_str().unwrap(),
+            stem.to_str().unwrap(),
+        ],
+    );
+    let scanned = tool(
+        "zbarimg",
+        &["--raw", "-q", dir.path().join("qr.png").to_str().unwrap()],
+    );
+    let p = profile("long-address");
+    // Answers of other forms in the file (move_kind, pins) are not this form's: left out.
+    let expected = format!(
+        "KKN1\nF:juminhyo\nV:2026.1\nN:{}\nA:{}\nB:19751130\nS:2\nQ:copies=1\nQ:honseki=omit\nQ:purpose=job\nQ:relation=self\nQ:target=self\nQ:zokugara=omit",
+        p.name, p.address
+    );
+    assert_eq!(scanned.trim_end(), expected);
 }
