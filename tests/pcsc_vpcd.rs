@@ -61,16 +61,7 @@ fn every_profile_reads_through_pcscd() {
             ),
             _ => {
                 let read = result.unwrap_or_else(|e| panic!("{name}: {e}"));
-                let want = p.expected();
-                assert_eq!(read.data.name(), want.name(), "{name}");
-                assert_eq!(read.data.address(), want.address(), "{name}");
-                assert_eq!(read.data.birth_date(), want.birth_date(), "{name}");
-                assert_eq!(read.data.sex(), want.sex(), "{name}");
-                assert!(
-                    read.verification.is_verified(),
-                    "{name}: {}",
-                    read.verification
-                );
+                support::assert_read_matches(&read, &p, &name);
                 let card = inserted.card.lock().unwrap();
                 assert_eq!(card.my_number_selections, 0, "{name}");
             }

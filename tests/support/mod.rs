@@ -60,6 +60,22 @@ pub fn pcsc_lock() -> MutexGuard<'static, ()> {
     guard
 }
 
+/// A successful read gave exactly the profile's four fields, and they verified.
+pub fn assert_read_matches(read: &kakanai::card::CardRead, p: &CardProfile, name: &str) {
+    let want = p.expected();
+    assert_eq!(read.data.name(), want.name(), "{name}");
+    assert_eq!(read.data.address(), want.address(), "{name}");
+    assert_eq!(read.data.birth_date(), want.birth_date(), "{name}");
+    assert_eq!(read.data.sex(), want.sex(), "{name}");
+    assert_eq!(read.data.family_name(), want.family_name(), "{name}");
+    assert_eq!(read.data.given_name(), want.given_name(), "{name}");
+    assert!(
+        read.verification.is_verified(),
+        "{name}: {}",
+        read.verification
+    );
+}
+
 /// The binary under test.
 pub fn kakanai() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_kakanai"))
