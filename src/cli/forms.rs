@@ -101,8 +101,8 @@ pub fn run(command: FormsCommand) -> i32 {
     }
 }
 
-/// Today in local time (the kiosk's clock), from the system's `date`-less libc-free way: the
-/// UTC date shifted by the offset in `TZ` is overkill here; Japan has one time zone, UTC+9.
+/// Today's date in Japan (UTC+9, no daylight saving), from the system clock: the date a form
+/// is dated with must not depend on the kiosk PC's time-zone setting.
 pub fn today_jst() -> Date {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

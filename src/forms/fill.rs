@@ -161,7 +161,7 @@ pub fn fill(template: &Template, input: &FillInput) -> Result<FilledForm, FillEr
         }
         let mut filled = false;
         if field.mark.is_some() {
-            for key in mark_keys(template, &source, input) {
+            for key in mark_keys(&source, input) {
                 if let Some(p) = field.options.get(&key).filter(|p| p.len() >= 2) {
                     out.marks.push(Mark {
                         circle: field.mark.as_deref() == Some("circle"),
@@ -229,7 +229,7 @@ fn holds(c: &Condition, answers: &Answers) -> bool {
 }
 
 /// The option keys a mark field should mark.
-fn mark_keys(template: &Template, source: &Source, input: &FillInput) -> Vec<String> {
+fn mark_keys(source: &Source, input: &FillInput) -> Vec<String> {
     match source {
         Source::BirthDate => input
             .card
@@ -240,14 +240,11 @@ fn mark_keys(template: &Template, source: &Source, input: &FillInput) -> Vec<Str
             .card
             .map(|c| vec![c.sex().digit().to_string()])
             .unwrap_or_default(),
-        Source::Answer(q) => {
-            let _ = template;
-            input
-                .answers
-                .get(q)
-                .map(|v| v.split(',').map(|s| s.trim().to_owned()).collect())
-                .unwrap_or_default()
-        }
+        Source::Answer(q) => input
+            .answers
+            .get(q)
+            .map(|v| v.split(',').map(|s| s.trim().to_owned()).collect())
+            .unwrap_or_default(),
         _ => Vec::new(),
     }
 }
