@@ -9,4 +9,5 @@ pub mod cli;
 pub mod config;
 pub mod forms;
 pub mod testbed;
+pub mod usage;
 pub mod wareki;

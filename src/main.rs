@@ -37,6 +37,7 @@ fn main() {
         Command::Card(command) => kakanai::cli::card::run(command, &config, Path::new(&base)),
         Command::Forms(command) => kakanai::cli::forms::run(command),
         Command::Render(args) => kakanai::cli::forms::render(args),
+        Command::Kpi(command) => kakanai::cli::kpi::run(command),
     };
     std::process::exit(code);
 }

@@ -2,6 +2,7 @@
 
 pub mod card;
 pub mod forms;
+pub mod kpi;
 
 use std::path::PathBuf;
 
@@ -33,6 +34,9 @@ pub enum Command {
     Forms(forms::FormsCommand),
     /// Fill forms with a card profile's data and answers, into one PDF.
     Render(forms::RenderArgs),
+    /// Usage counts and KPI exports (no personal data).
+    #[command(subcommand)]
+    Kpi(kpi::KpiCommand),
 }
 
 /// Exit codes, so that scripts can tell a wrong PIN from a broken reader.

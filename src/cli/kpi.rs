@@ -1,0 +1,249 @@
+//! `kakanai kpi …`: exports, merging, daily totals, synthetic history. These reach counts only:
+//! the usage database holds nothing personal, so an export can be handed over as it is.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+
+use super::exit;
+use crate::card::Date;
+use crate::usage::aggregate::{Grouping, Period, Query, aggregate};
+use crate::usage::export::{Lang, merge_csv, write_csv, write_json};
+use crate::usage::record::Slug;
+use crate::usage::seed::{SeedParams, seed};
+use crate::usage::store::{Store, day_of};
+
+/// `kakanai kpi …`
+#[derive(Debug, Subcommand)]
+pub enum KpiCommand {
+    /// Export KPI counts for a date range.
+    Export {
+        /// The usage database.
+        #[arg(long)]
+        db: PathBuf,
+        /// First day, YYYY-MM-DD (Japan time).
+        #[arg(long)]
+        from: String,
+        /// Last day, inclusive.
+        #[arg(long)]
+        to: String,
+        /// day, week, month or fiscal-year (年度, April–March).
+        #[arg(long, default_value = "month")]
+        by: String,
+        /// Also split by: form, terminal, mode (comma-separated).
+        #[arg(long, default_value = "")]
+        group: String,
+        /// csv (UTF-8 with BOM, CRLF: opens in Excel) or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Header language for CSV: ja or en.
+        #[arg(long, default_value = "ja")]
+        lang: String,
+        /// Output file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Merge several terminals' CSV exports into one office report.
+    Merge {
+        /// CSV exports.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Header language: ja or en.
+        #[arg(long, default_value = "ja")]
+        lang: String,
+        /// Output file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Daily application totals per window (the denominator of 利用率).
+    #[command(subcommand)]
+    Totals(TotalsCommand),
+    /// Fill a database with realistic synthetic history (demos, benchmarks).
+    Seed {
+        /// The usage database.
+        #[arg(long)]
+        db: PathBuf,
+        /// Sessions in all.
+        #[arg(long)]
+        sessions: usize,
+        /// Days of history, ending today.
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+        /// Number of terminals.
+        #[arg(long, default_value_t = 2)]
+        terminals: usize,
+        /// PRNG seed (the same seed gives the same history).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+/// `kakanai kpi totals …`
+#[derive(Debug, Subcommand)]
+pub enum TotalsCommand {
+    /// Set one day's total for a window.
+    Set {
+        /// The usage database.
+        #[arg(long)]
+        db: PathBuf,
+        /// The window ("1", "2", "a" …).
+        #[arg(long)]
+        window: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// All applications made at that window that day.
+        #[arg(long)]
+        count: u32,
+    },
+}
+
+fn fail(message: &str, code: i32) -> i32 {
+    eprintln!("kakanai: {message}");
+    code
+}
+
+fn day(text: &str, what: &str) -> Result<i64, String> {
+    let d = Date::parse_iso(text).ok_or_else(|| format!("--{what} must be a date YYYY-MM-DD"))?;
+    let days = myna_card::Date {
+        year: d.year(),
+        month: d.month(),
+        day: d.day(),
+    };
+    // Day number of a civil date: count from the Unix epoch.
+    Ok(civil_to_days(i64::from(days.year), i64::from(days.month), i64::from(days.day)))
+}
+
+/// Days since 1970-01-01 of a Gregorian date (Howard Hinnant's days_from_civil).
+pub fn civil_to_days(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn lang(text: &str) -> Result<Lang, String> {
+    match text {
+        "ja" => Ok(Lang::Ja),
+        "en" => Ok(Lang::En),
+        _ => Err("--lang must be ja or en".into()),
+    }
+}
+
+fn create(path: &Path) -> std::io::Result<std::io::BufWriter<std::fs::File>> {
+    Ok(std::io::BufWriter::new(std::fs::File::create(path)?))
+}
+
+/// Run `kpi …`.
+pub fn run(command: KpiCommand) -> i32 {
+    match command {
+        KpiCommand::Export { db, from, to, by, group, format, lang: l, output } => {
+            let parsed = (|| {
+                Ok::<_, String>((
+                    day(&from, "from")?,
+                    day(&to, "to")?,
+                    Period::parse(&by).ok_or("--by must be day, week, month or fiscal-year")?,
+                    Grouping::parse(&group).ok_or("--group takes form, terminal and mode")?,
+                    lang(&l)?,
+                ))
+            })();
+            let (from_day, to_day, by, group, lang) = match parsed {
+                Ok(p) => p,
+                Err(e) => return fail(&e, exit::USAGE),
+            };
+            if format != "csv" && format != "json" {
+                return fail("--format must be csv or json", exit::USAGE);
+            }
+            let store = match Store::open_read_only(&db) {
+                Ok(s) => s,
+                Err(e) => return fail(&e.to_string(), exit::FAILED),
+            };
+            let source = store.database_id().unwrap_or_default();
+            let rows = match aggregate(&store, &Query { from_day, to_day, by, group }) {
+                Ok(r) => r,
+                Err(e) => return fail(&e.to_string(), exit::FAILED),
+            };
+            let written = create(&output).and_then(|mut out| {
+                if format == "csv" {
+                    write_csv(&mut out, by, &rows, &source, lang)?;
+                } else {
+                    write_json(&mut out, by, &rows, &source)?;
+                }
+                out.flush()
+            });
+            match written {
+                Ok(()) => exit::OK,
+                Err(e) => fail(&format!("{}: {e}", output.display()), exit::FAILED),
+            }
+        }
+        KpiCommand::Merge { files, lang: l, output } => {
+            let lang = match lang(&l) {
+                Ok(l) => l,
+                Err(e) => return fail(&e, exit::USAGE),
+            };
+            let mut inputs = Vec::new();
+            for f in &files {
+                match std::fs::read(f) {
+                    Ok(bytes) => inputs.push((f.display().to_string(), bytes)),
+                    Err(e) => return fail(&format!("{}: {e}", f.display()), exit::FAILED),
+                }
+            }
+            let result = create(&output).map_err(|e| e.to_string()).and_then(|mut out| {
+                let n = merge_csv(&inputs, &mut out, lang).map_err(|e| e.to_string())?;
+                out.flush().map_err(|e| e.to_string())?;
+                Ok(n)
+            });
+            match result {
+                Ok(_) => exit::OK,
+                Err(e) => fail(&e, exit::FAILED),
+            }
+        }
+        KpiCommand::Totals(TotalsCommand::Set { db, window, date, count }) => {
+            let Some(window) = Slug::new(&window) else {
+                return fail("--window: letters, digits, - and _ only", exit::USAGE);
+            };
+            let d = match day(&date, "date") {
+                Ok(d) => d,
+                Err(e) => return fail(&e, exit::USAGE),
+            };
+            match Store::open(&db).and_then(|mut s| s.set_daily_total(&window, d, count)) {
+                Ok(()) => exit::OK,
+                Err(e) => fail(&e.to_string(), exit::FAILED),
+            }
+        }
+        KpiCommand::Seed { db, sessions, days, terminals, seed: s } => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            let params = SeedParams {
+                sessions,
+                days: days.max(1),
+                last_day: day_of(now),
+                terminals,
+                seed: s,
+            };
+            match Store::open(&db).and_then(|mut store| seed(&mut store, &params)) {
+                Ok(n) => {
+                    println!("{n} sessions seeded into {}", db.display());
+                    exit::OK
+                }
+                Err(e) => fail(&e.to_string(), exit::FAILED),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_days() {
+        assert_eq!(civil_to_days(1970, 1, 1), 0);
+        assert_eq!(civil_to_days(2026, 11, 21), 20_778);
+        assert_eq!(civil_to_days(2027, 4, 1), 20_909);
+    }
+}

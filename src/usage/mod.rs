@@ -1,0 +1,18 @@
+//! The usage log and the KPIs offices report (申請書等出力件数, 利用件数, 利用率, 記入項目の削減,
+//! 作成時間, 満足度 …).
+//!
+//! - [`record`]: what is recorded — typed so that nothing personal can be passed in.
+//! - [`store`]: SQLite (WAL, one writer, migrations); [`recorder`]: recording that fails softly.
+//! - [`aggregate`]: counts by day / week / month / 年度 × form × terminal × mode.
+//! - [`export`]: CSV for Excel, JSON, merging terminals; [`seed`]: realistic synthetic history.
+
+pub mod aggregate;
+pub mod export;
+pub mod record;
+pub mod recorder;
+pub mod seed;
+pub mod store;
+
+pub use record::SessionRecord;
+pub use recorder::{Health, Recorder};
+pub use store::{Store, StoreError};
