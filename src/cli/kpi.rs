@@ -59,6 +59,14 @@ pub enum KpiCommand {
     /// Daily application totals per window (the denominator of 利用率).
     #[command(subcommand)]
     Totals(TotalsCommand),
+    /// Record synthetic sessions one at a time, each in its own transaction, until killed
+    /// (the crash test kills it with SIGKILL mid-stream).
+    #[command(hide = true)]
+    StressWrite {
+        /// The usage database.
+        #[arg(long)]
+        db: PathBuf,
+    },
     /// Fill a database with realistic synthetic history (demos, benchmarks).
     Seed {
         /// The usage database.
@@ -112,7 +120,11 @@ fn day(text: &str, what: &str) -> Result<i64, String> {
         day: d.day(),
     };
     // Day number of a civil date: count from the Unix epoch.
-    Ok(civil_to_days(i64::from(days.year), i64::from(days.month), i64::from(days.day)))
+    Ok(civil_to_days(
+        i64::from(days.year),
+        i64::from(days.month),
+        i64::from(days.day),
+    ))
 }
 
 /// Days since 1970-01-01 of a Gregorian date (Howard Hinnant's days_from_civil).
@@ -140,7 +152,16 @@ fn create(path: &Path) -> std::io::Result<std::io::BufWriter<std::fs::File>> {
 /// Run `kpi …`.
 pub fn run(command: KpiCommand) -> i32 {
     match command {
-        KpiCommand::Export { db, from, to, by, group, format, lang: l, output } => {
+        KpiCommand::Export {
+            db,
+            from,
+            to,
+            by,
+            group,
+            format,
+            lang: l,
+            output,
+        } => {
             let parsed = (|| {
                 Ok::<_, String>((
                     day(&from, "from")?,
@@ -162,7 +183,15 @@ pub fn run(command: KpiCommand) -> i32 {
                 Err(e) => return fail(&e.to_string(), exit::FAILED),
             };
             let source = store.database_id().unwrap_or_default();
-            let rows = match aggregate(&store, &Query { from_day, to_day, by, group }) {
+            let rows = match aggregate(
+                &store,
+                &Query {
+                    from_day,
+                    to_day,
+                    by,
+                    group,
+                },
+            ) {
                 Ok(r) => r,
                 Err(e) => return fail(&e.to_string(), exit::FAILED),
             };
@@ -179,7 +208,11 @@ pub fn run(command: KpiCommand) -> i32 {
                 Err(e) => fail(&format!("{}: {e}", output.display()), exit::FAILED),
             }
         }
-        KpiCommand::Merge { files, lang: l, output } => {
+        KpiCommand::Merge {
+            files,
+            lang: l,
+            output,
+        } => {
             let lang = match lang(&l) {
                 Ok(l) => l,
                 Err(e) => return fail(&e, exit::USAGE),
@@ -191,17 +224,24 @@ pub fn run(command: KpiCommand) -> i32 {
                     Err(e) => return fail(&format!("{}: {e}", f.display()), exit::FAILED),
                 }
             }
-            let result = create(&output).map_err(|e| e.to_string()).and_then(|mut out| {
-                let n = merge_csv(&inputs, &mut out, lang).map_err(|e| e.to_string())?;
-                out.flush().map_err(|e| e.to_string())?;
-                Ok(n)
-            });
+            let result = create(&output)
+                .map_err(|e| e.to_string())
+                .and_then(|mut out| {
+                    let n = merge_csv(&inputs, &mut out, lang).map_err(|e| e.to_string())?;
+                    out.flush().map_err(|e| e.to_string())?;
+                    Ok(n)
+                });
             match result {
                 Ok(_) => exit::OK,
                 Err(e) => fail(&e, exit::FAILED),
             }
         }
-        KpiCommand::Totals(TotalsCommand::Set { db, window, date, count }) => {
+        KpiCommand::Totals(TotalsCommand::Set {
+            db,
+            window,
+            date,
+            count,
+        }) => {
             let Some(window) = Slug::new(&window) else {
                 return fail("--window: letters, digits, - and _ only", exit::USAGE);
             };
@@ -214,7 +254,35 @@ pub fn run(command: KpiCommand) -> i32 {
                 Err(e) => fail(&e.to_string(), exit::FAILED),
             }
         }
-        KpiCommand::Seed { db, sessions, days, terminals, seed: s } => {
+        KpiCommand::StressWrite { db } => {
+            let mut store = match Store::open(&db) {
+                Ok(s) => s,
+                Err(e) => return fail(&e.to_string(), exit::FAILED),
+            };
+            let records = crate::usage::seed::generate(&SeedParams {
+                sessions: 5_000,
+                days: 30,
+                last_day: 20_778,
+                terminals: 1,
+                seed: 7,
+            });
+            for (i, r) in records.iter().cycle().enumerate() {
+                if let Err(e) = store.record(r) {
+                    return fail(&e.to_string(), exit::FAILED);
+                }
+                if i % 100 == 0 {
+                    println!("{i}");
+                }
+            }
+            exit::OK
+        }
+        KpiCommand::Seed {
+            db,
+            sessions,
+            days,
+            terminals,
+            seed: s,
+        } => {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64);

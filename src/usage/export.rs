@@ -55,8 +55,24 @@ fn opt(v: Option<f64>, digits: usize) -> String {
 
 fn record(period: Period, key: &Key, row: &Row, source: &str) -> Vec<String> {
     let n = |v: u64| v.to_string();
-    let mut out = vec![period.label(key.period), key.form.clone(), key.terminal.clone(), key.mode.clone()];
-    out.extend([row.sessions, row.printed_sessions, row.forms_printed, row.copies, row.sheets, row.fields_filled, row.fields_total].map(n));
+    let mut out = vec![
+        period.label(key.period),
+        key.form.clone(),
+        key.terminal.clone(),
+        key.mode.clone(),
+    ];
+    out.extend(
+        [
+            row.sessions,
+            row.printed_sessions,
+            row.forms_printed,
+            row.copies,
+            row.sheets,
+            row.fields_filled,
+            row.fields_total,
+        ]
+        .map(n),
+    );
     out.push(opt(row.filled_rate(), 4));
     out.push(n(row.session_seconds));
     out.push(opt(row.average_session_s(), 1));
@@ -73,10 +89,22 @@ fn record(period: Period, key: &Key, row: &Row, source: &str) -> Vec<String> {
 }
 
 /// Write rows as CSV (UTF-8 with BOM, CRLF).
-pub fn write_csv(out: &mut dyn Write, period: Period, rows: &BTreeMap<Key, Row>, source: &str, lang: Lang) -> std::io::Result<()> {
+pub fn write_csv(
+    out: &mut dyn Write,
+    period: Period,
+    rows: &BTreeMap<Key, Row>,
+    source: &str,
+    lang: Lang,
+) -> std::io::Result<()> {
     out.write_all(b"\xEF\xBB\xBF")?;
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
-    w.write_record(COLUMNS.iter().map(|(ja, en)| if lang == Lang::Ja { *ja } else { *en }))?;
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    w.write_record(
+        COLUMNS
+            .iter()
+            .map(|(ja, en)| if lang == Lang::Ja { *ja } else { *en }),
+    )?;
     for (key, row) in rows {
         w.write_record(record(period, key, row, source))?;
     }
@@ -84,7 +112,12 @@ pub fn write_csv(out: &mut dyn Write, period: Period, rows: &BTreeMap<Key, Row>,
 }
 
 /// Write rows as JSON: `{"period": …, "rows": [{column: value, …}]}` with English keys.
-pub fn write_json(out: &mut dyn Write, period: Period, rows: &BTreeMap<Key, Row>, source: &str) -> std::io::Result<()> {
+pub fn write_json(
+    out: &mut dyn Write,
+    period: Period,
+    rows: &BTreeMap<Key, Row>,
+    source: &str,
+) -> std::io::Result<()> {
     let list: Vec<serde_json::Value> = rows
         .iter()
         .map(|(k, r)| {
@@ -92,7 +125,9 @@ pub fn write_json(out: &mut dyn Write, period: Period, rows: &BTreeMap<Key, Row>
             let mut obj = serde_json::Map::new();
             for ((_, en), v) in COLUMNS.iter().zip(values) {
                 let value = match v.parse::<f64>() {
-                    Ok(x) if !matches!(*en, "period" | "form" | "terminal" | "mode" | "source") => serde_json::json!(x),
+                    Ok(x) if !matches!(*en, "period" | "form" | "terminal" | "mode" | "source") => {
+                        serde_json::json!(x)
+                    }
                     _ if v.is_empty() => serde_json::Value::Null,
                     _ => serde_json::Value::String(v),
                 };
@@ -132,25 +167,40 @@ pub enum MergeError {
 /// counted once, averages and rates are recomputed from the sums, and medians — which cannot be
 /// combined — are kept only where a row has a single source. The denominator (applications) is
 /// office-wide, so the largest figure given for a period is kept rather than a sum.
-pub fn merge_csv(inputs: &[(String, Vec<u8>)], out: &mut dyn Write, lang: Lang) -> Result<usize, MergeError> {
+pub fn merge_csv(
+    inputs: &[(String, Vec<u8>)],
+    out: &mut dyn Write,
+    lang: Lang,
+) -> Result<usize, MergeError> {
     type Group = (String, String, String, String);
     let mut seen: BTreeMap<(String, Group), Vec<String>> = BTreeMap::new();
     for (file, bytes) in inputs {
-        let bad = |what: String| MergeError::Input { file: file.clone(), what };
-        let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|_| bad("not UTF-8".into()))?;
+        let bad = |what: String| MergeError::Input {
+            file: file.clone(),
+            what,
+        };
+        let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+            .map_err(|_| bad("not UTF-8".into()))?;
         let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
         let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
         let ja: Vec<&str> = COLUMNS.iter().map(|c| c.0).collect();
         let en: Vec<&str> = COLUMNS.iter().map(|c| c.1).collect();
         let h: Vec<&str> = headers.iter().collect();
         if h != ja && h != en {
-            return Err(bad("not a kakanai KPI export (its header row differs)".into()));
+            return Err(bad(
+                "not a kakanai KPI export (its header row differs)".into()
+            ));
         }
         for (i, rec) in reader.records().enumerate() {
             let rec = rec.map_err(|e| bad(format!("row {}: {e}", i + 2)))?;
             let v: Vec<String> = rec.iter().map(str::to_owned).collect();
             if v.len() != COLUMNS.len() {
-                return Err(bad(format!("row {}: {} columns, expected {}", i + 2, v.len(), COLUMNS.len())));
+                return Err(bad(format!(
+                    "row {}: {} columns, expected {}",
+                    i + 2,
+                    v.len(),
+                    COLUMNS.len()
+                )));
             }
             let group = (v[0].clone(), v[1].clone(), v[2].clone(), v[3].clone());
             seen.entry((v[26].clone(), group)).or_insert(v);
@@ -159,7 +209,9 @@ pub fn merge_csv(inputs: &[(String, Vec<u8>)], out: &mut dyn Write, lang: Lang) 
     let mut merged: BTreeMap<Group, (Vec<u64>, Vec<String>, u64, Vec<String>)> = BTreeMap::new();
     let num = |s: &str| s.parse::<u64>().unwrap_or(0);
     for ((source, group), v) in seen {
-        let entry = merged.entry(group).or_insert_with(|| (vec![0; COLUMNS.len()], Vec::new(), 0, v.clone()));
+        let entry = merged
+            .entry(group)
+            .or_insert_with(|| (vec![0; COLUMNS.len()], Vec::new(), 0, v.clone()));
         for i in [4, 5, 6, 7, 8, 9, 10, 12, 17, 18, 19, 20, 21, 22, 23] {
             entry.0[i] += num(&v[i]);
         }
@@ -167,12 +219,25 @@ pub fn merge_csv(inputs: &[(String, Vec<u8>)], out: &mut dyn Write, lang: Lang) 
         entry.1.push(source);
     }
     out.write_all(b"\xEF\xBB\xBF")?;
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
-    w.write_record(COLUMNS.iter().map(|(ja, en)| if lang == Lang::Ja { *ja } else { *en })).map_err(std::io::Error::from)?;
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    w.write_record(
+        COLUMNS
+            .iter()
+            .map(|(ja, en)| if lang == Lang::Ja { *ja } else { *en }),
+    )
+    .map_err(std::io::Error::from)?;
     let count = merged.len();
     for ((period, form, terminal, mode), (sums, sources, applications, first)) in merged {
         let single = sources.len() == 1;
-        let ratio = |a: u64, b: u64, d: usize| if b > 0 { format!("{:.d$}", a as f64 / b as f64) } else { String::new() };
+        let ratio = |a: u64, b: u64, d: usize| {
+            if b > 0 {
+                format!("{:.d$}", a as f64 / b as f64)
+            } else {
+                String::new()
+            }
+        };
         let mut row = vec![period, form, terminal, mode];
         for i in 4..=10 {
             row.push(sums[i].to_string());
@@ -181,12 +246,20 @@ pub fn merge_csv(inputs: &[(String, Vec<u8>)], out: &mut dyn Write, lang: Lang) 
         row.push(sums[12].to_string());
         row.push(ratio(sums[12], sums[4], 1));
         for i in 14..=16 {
-            row.push(if single { first[i].clone() } else { String::new() });
+            row.push(if single {
+                first[i].clone()
+            } else {
+                String::new()
+            });
         }
         for i in 17..=23 {
             row.push(sums[i].to_string());
         }
-        row.push(if applications > 0 { applications.to_string() } else { String::new() });
+        row.push(if applications > 0 {
+            applications.to_string()
+        } else {
+            String::new()
+        });
         row.push(ratio(sums[6], applications, 4));
         row.push(sources.join("+"));
         w.write_record(row).map_err(std::io::Error::from)?;

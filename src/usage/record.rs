@@ -17,7 +17,9 @@ impl Slug {
     /// Check and wrap; `None` when the text is not a slug.
     pub fn new(text: &str) -> Option<Self> {
         let ok = (1..=40).contains(&text.len())
-            && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
         ok.then(|| Slug(text.to_owned()))
     }
 

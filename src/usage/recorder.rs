@@ -102,6 +102,11 @@ impl Recorder {
         written
     }
 
+    /// The open store, if any (tests, and the admin screen's diagnostics).
+    pub fn store(&self) -> Option<&Store> {
+        self.store.as_ref()
+    }
+
     /// For the clerk bar.
     pub fn health(&self) -> Health {
         match (&self.last_error, self.pending.len()) {

@@ -5,7 +5,10 @@
 
 use rusqlite::params;
 
-use super::record::{CardCheck, Event, EventKind, FormRef, Identification, Language, Mode, Outcome, PrintedForm, Satisfaction, SessionRecord, Slug};
+use super::record::{
+    CardCheck, Event, EventKind, FormRef, Identification, Language, Mode, Outcome, PrintedForm,
+    Satisfaction, SessionRecord, Slug,
+};
 use super::store::{JST, Store, StoreError, day_of, month_of_day};
 
 /// SplitMix64: small, fast, and the same everywhere.
@@ -103,7 +106,10 @@ pub fn generate(p: &SeedParams) -> Vec<SessionRecord> {
     let form_weights: Vec<f64> = FORMS.iter().map(|f| f.1).collect();
     let mut out = Vec::with_capacity(p.sessions);
     // Sessions per day in proportion to the weights, the remainder spread by chance.
-    let mut per_day: Vec<usize> = weights.iter().map(|w| (w / total * p.sessions as f64).floor() as usize).collect();
+    let mut per_day: Vec<usize> = weights
+        .iter()
+        .map(|w| (w / total * p.sessions as f64).floor() as usize)
+        .collect();
     let mut left = p.sessions - per_day.iter().sum::<usize>();
     while left > 0 {
         let i = rng.pick(&weights);
@@ -116,8 +122,16 @@ pub fn generate(p: &SeedParams) -> Vec<SessionRecord> {
             // Office hours 8:30–17:15 JST, busiest mid-morning.
             let minute = 510 + ((rng.unit() + rng.unit()) / 2.0 * 525.0) as i64;
             let started = day * 86_400 - JST + minute * 60 + rng.range(0, 60) as i64;
-            let mode = if rng.unit() < 0.84 { Mode::SelfService } else { Mode::StaffOperated };
-            let identification = [Identification::Pin, Identification::CodeB, Identification::None][rng.pick(&[80.0, 8.0, 12.0])];
+            let mode = if rng.unit() < 0.84 {
+                Mode::SelfService
+            } else {
+                Mode::StaffOperated
+            };
+            let identification = [
+                Identification::Pin,
+                Identification::CodeB,
+                Identification::None,
+            ][rng.pick(&[80.0, 8.0, 12.0])];
             let outcome = OUTCOME_MIX[rng.pick(&[88.0, 5.0, 3.0, 3.0, 1.0])];
             let mut forms = Vec::new();
             let mut events = Vec::new();
@@ -140,7 +154,11 @@ pub fn generate(p: &SeedParams) -> Vec<SessionRecord> {
                             },
                             copies: 1 + rng.pick(&[90.0, 8.0, 2.0]) as u16,
                             pages: 1,
-                            fields_filled: if identification == Identification::None { 2 } else { filled },
+                            fields_filled: if identification == Identification::None {
+                                2
+                            } else {
+                                filled
+                            },
                             fields_total: total,
                         });
                     }
@@ -154,7 +172,12 @@ pub fn generate(p: &SeedParams) -> Vec<SessionRecord> {
             if outcome == Outcome::CardError {
                 events.push(Event {
                     at: started + 40,
-                    kind: [EventKind::PinBlocked, EventKind::LockoutGuard, EventKind::CardNotMyNumber, EventKind::CardRemoved][rng.pick(&[3.0, 3.0, 2.0, 1.0])],
+                    kind: [
+                        EventKind::PinBlocked,
+                        EventKind::LockoutGuard,
+                        EventKind::CardNotMyNumber,
+                        EventKind::CardRemoved,
+                    ][rng.pick(&[3.0, 3.0, 2.0, 1.0])],
                 });
             }
             if rng.unit() < 0.06 {
@@ -163,7 +186,8 @@ pub fn generate(p: &SeedParams) -> Vec<SessionRecord> {
                     kind: EventKind::PinWrong,
                 });
             }
-            let duration = 90 + rng.range(0, 420) as i64 + if mode == Mode::StaffOperated { 240 } else { 0 };
+            let duration =
+                90 + rng.range(0, 420) as i64 + if mode == Mode::StaffOperated { 240 } else { 0 };
             let card_read = identification != Identification::None && outcome != Outcome::CardError;
             out.push(SessionRecord {
                 terminal: terminals[rng.pick(&vec![1.0; terminals.len()])].clone(),
@@ -172,13 +196,27 @@ pub fn generate(p: &SeedParams) -> Vec<SessionRecord> {
                 ended: started + duration,
                 mode,
                 assisted: mode == Mode::StaffOperated || rng.unit() < 0.12,
-                language: [Language::JA, Language::EN, Language::new("zh").unwrap_or(Language::EN), Language::new("vi").unwrap_or(Language::EN)][rng.pick(&[93.0, 4.0, 2.0, 1.0])],
+                language: [
+                    Language::JA,
+                    Language::EN,
+                    Language::new("zh").unwrap_or(Language::EN),
+                    Language::new("vi").unwrap_or(Language::EN),
+                ][rng.pick(&[93.0, 4.0, 2.0, 1.0])],
                 identification,
-                card_check: if card_read { CardCheck::Verified } else { CardCheck::NotRead },
+                card_check: if card_read {
+                    CardCheck::Verified
+                } else {
+                    CardCheck::NotRead
+                },
                 outcome,
-                satisfaction: if outcome == Outcome::Printed && rng.unit() < 0.4 { Satisfaction::new(1 + rng.pick(&[2.0, 3.0, 10.0, 35.0, 50.0]) as u8) } else { None },
+                satisfaction: if outcome == Outcome::Printed && rng.unit() < 0.4 {
+                    Satisfaction::new(1 + rng.pick(&[2.0, 3.0, 10.0, 35.0, 50.0]) as u8)
+                } else {
+                    None
+                },
                 card_read_ms: card_read.then(|| 700 + rng.range(0, 2500) as u32),
-                choice_to_print_s: (outcome == Outcome::Printed).then(|| 45 + rng.range(0, 300) as u32),
+                choice_to_print_s: (outcome == Outcome::Printed)
+                    .then(|| 45 + rng.range(0, 300) as u32),
                 forms,
                 events,
             });
@@ -187,14 +225,23 @@ pub fn generate(p: &SeedParams) -> Vec<SessionRecord> {
     out
 }
 
-const OUTCOME_MIX: [Outcome; 5] = [Outcome::Printed, Outcome::Cancelled, Outcome::TimedOut, Outcome::CardError, Outcome::PrintError];
+const OUTCOME_MIX: [Outcome; 5] = [
+    Outcome::Printed,
+    Outcome::Cancelled,
+    Outcome::TimedOut,
+    Outcome::CardError,
+    Outcome::PrintError,
+];
 
 /// Write generated records in one transaction with prepared statements (a million in seconds),
 /// and the day's application totals per window (the kiosk's share is about a third).
 pub fn seed(store: &mut Store, p: &SeedParams) -> Result<usize, StoreError> {
     let records = generate(p);
     let path = store.path().to_owned();
-    let sql = |source| StoreError::Sqlite { path: path.clone(), source };
+    let sql = |source| StoreError::Sqlite {
+        path: path.clone(),
+        source,
+    };
     // Records written through the normal path once, so terminals and forms get their ids.
     let conn = store.connection();
     conn.execute_batch("BEGIN").map_err(sql)?;
@@ -203,14 +250,16 @@ pub fn seed(store: &mut Store, p: &SeedParams) -> Result<usize, StoreError> {
         let mut form_ids = std::collections::HashMap::new();
         let mut ins_terminal = conn.prepare("INSERT OR IGNORE INTO terminals(name) VALUES (?1)")?;
         let mut get_terminal = conn.prepare("SELECT id FROM terminals WHERE name = ?1")?;
-        let mut ins_form = conn.prepare("INSERT OR IGNORE INTO forms(form, version) VALUES (?1, ?2)")?;
+        let mut ins_form =
+            conn.prepare("INSERT OR IGNORE INTO forms(form, version) VALUES (?1, ?2)")?;
         let mut get_form = conn.prepare("SELECT id FROM forms WHERE form = ?1 AND version = ?2")?;
         let mut ins_session = conn.prepare(
             "INSERT INTO sessions(terminal, window, started, ended, day, month, mode, assisted, language, identification, card_check, outcome, satisfaction, card_read_ms, choice_to_print_s)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )?;
         let mut ins_printed = conn.prepare("INSERT INTO printed(session, form, copies, pages, filled, total) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-        let mut ins_event = conn.prepare("INSERT INTO events(session, at, kind) VALUES (?1, ?2, ?3)")?;
+        let mut ins_event =
+            conn.prepare("INSERT INTO events(session, at, kind) VALUES (?1, ?2, ?3)")?;
         let mut per_day: std::collections::BTreeMap<i64, u64> = std::collections::BTreeMap::new();
         for s in &records {
             let t = match terminal_ids.get(s.terminal.as_str()) {
@@ -234,16 +283,36 @@ pub fn seed(store: &mut Store, p: &SeedParams) -> Result<usize, StoreError> {
                 (s.mode == Mode::StaffOperated) as i64,
                 s.assisted,
                 s.language.as_str(),
-                [Identification::None, Identification::Pin, Identification::CodeB].iter().position(|x| *x == s.identification).unwrap_or(0) as i64,
-                [CardCheck::NotRead, CardCheck::Verified, CardCheck::Unverified].iter().position(|x| *x == s.card_check).unwrap_or(0) as i64,
-                OUTCOME_MIX.iter().position(|x| *x == s.outcome).unwrap_or(0) as i64,
+                [
+                    Identification::None,
+                    Identification::Pin,
+                    Identification::CodeB
+                ]
+                .iter()
+                .position(|x| *x == s.identification)
+                .unwrap_or(0) as i64,
+                [
+                    CardCheck::NotRead,
+                    CardCheck::Verified,
+                    CardCheck::Unverified
+                ]
+                .iter()
+                .position(|x| *x == s.card_check)
+                .unwrap_or(0) as i64,
+                OUTCOME_MIX
+                    .iter()
+                    .position(|x| *x == s.outcome)
+                    .unwrap_or(0) as i64,
                 s.satisfaction.map(|x| x.value()),
                 s.card_read_ms,
                 s.choice_to_print_s,
             ])?;
             let session = conn.last_insert_rowid();
             for f in &s.forms {
-                let key = (f.form.id.as_str().to_owned(), f.form.version.as_str().to_owned());
+                let key = (
+                    f.form.id.as_str().to_owned(),
+                    f.form.version.as_str().to_owned(),
+                );
                 let form = match form_ids.get(&key) {
                     Some(id) => *id,
                     None => {
@@ -253,7 +322,14 @@ pub fn seed(store: &mut Store, p: &SeedParams) -> Result<usize, StoreError> {
                         id
                     }
                 };
-                ins_printed.execute(params![session, form, f.copies, f.pages, f.fields_filled, f.fields_total])?;
+                ins_printed.execute(params![
+                    session,
+                    form,
+                    f.copies,
+                    f.pages,
+                    f.fields_filled,
+                    f.fields_total
+                ])?;
             }
             for e in &s.events {
                 ins_event.execute(params![session, e.at, e.kind.code()])?;

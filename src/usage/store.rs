@@ -26,7 +26,9 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     /// A newer kakanai wrote this file; it is left untouched.
-    #[error("usage database {path} has schema version {found}, newer than this kakanai understands ({SCHEMA_VERSION}); it was left untouched — use a newer kakanai to read it")]
+    #[error(
+        "usage database {path} has schema version {found}, newer than this kakanai understands ({SCHEMA_VERSION}); it was left untouched — use a newer kakanai to read it"
+    )]
     TooNew {
         /// The file.
         path: String,
@@ -119,7 +121,13 @@ fn code_check(c: CardCheck) -> i64 {
     }
 }
 /// Stored outcome codes, in this order.
-pub const OUTCOMES: [Outcome; 5] = [Outcome::Printed, Outcome::Cancelled, Outcome::TimedOut, Outcome::CardError, Outcome::PrintError];
+pub const OUTCOMES: [Outcome; 5] = [
+    Outcome::Printed,
+    Outcome::Cancelled,
+    Outcome::TimedOut,
+    Outcome::CardError,
+    Outcome::PrintError,
+];
 fn code_outcome(o: Outcome) -> i64 {
     OUTCOMES.iter().position(|x| *x == o).unwrap_or(0) as i64
 }
@@ -128,9 +136,15 @@ impl Store {
     /// Open (creating if needed) and migrate. A newer schema is refused and left untouched.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let name = path.display().to_string();
-        let sql = |source| StoreError::Sqlite { path: name.clone(), source };
+        let sql = |source| StoreError::Sqlite {
+            path: name.clone(),
+            source,
+        };
         let conn = Connection::open(path).map_err(sql)?;
-        let mut store = Store { conn, path: name.clone() };
+        let mut store = Store {
+            conn,
+            path: name.clone(),
+        };
         store.prepare().map_err(|e| match e {
             StoreError::Sqlite { source, .. } => sql(source),
             other => other,
@@ -141,12 +155,24 @@ impl Store {
     /// Open an existing database read-only (exports, reports): nothing is written to it.
     pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
         let name = path.display().to_string();
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(|source| StoreError::Sqlite { path: name.clone(), source })?;
-        let store = Store { conn, path: name.clone() };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StoreError::Sqlite {
+            path: name.clone(),
+            source,
+        })?;
+        let store = Store {
+            conn,
+            path: name.clone(),
+        };
         let version = store.version()?;
         if version > SCHEMA_VERSION {
-            return Err(StoreError::TooNew { path: name, found: version });
+            return Err(StoreError::TooNew {
+                path: name,
+                found: version,
+            });
         }
         if version < SCHEMA_VERSION {
             return Err(StoreError::Sqlite {
@@ -184,11 +210,17 @@ impl Store {
             .execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=2000;")
             .map_err(|e| self.err(e))?;
         for (i, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = self.conn.transaction().map_err(|e| StoreError::Sqlite { path: self.path.clone(), source: e })?;
+            let tx = self.conn.transaction().map_err(|e| StoreError::Sqlite {
+                path: self.path.clone(),
+                source: e,
+            })?;
             tx.execute_batch(migration)
                 .and_then(|()| tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1)))
                 .and_then(|()| tx.commit())
-                .map_err(|e| StoreError::Sqlite { path: self.path.clone(), source: e })?;
+                .map_err(|e| StoreError::Sqlite {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
         }
         Ok(())
     }
@@ -206,7 +238,11 @@ impl Store {
     /// This database's random id (exports carry it, so a merge counts an export once).
     pub fn database_id(&self) -> Result<String, StoreError> {
         self.conn
-            .query_row("SELECT value FROM meta WHERE key = 'database_id'", [], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'database_id'",
+                [],
+                |r| r.get(0),
+            )
             .map_err(|e| self.err(e))
     }
 
@@ -216,12 +252,22 @@ impl Store {
             return Err(StoreError::Invalid("a session cannot end before it starts"));
         }
         let path = self.path.clone();
-        let sql = |source| StoreError::Sqlite { path: path.clone(), source };
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
         let tx = self.conn.transaction().map_err(sql)?;
-        tx.execute("INSERT OR IGNORE INTO terminals(name) VALUES (?1)", [s.terminal.as_str()])
-            .map_err(sql)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO terminals(name) VALUES (?1)",
+            [s.terminal.as_str()],
+        )
+        .map_err(sql)?;
         let terminal: i64 = tx
-            .query_row("SELECT id FROM terminals WHERE name = ?1", [s.terminal.as_str()], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM terminals WHERE name = ?1",
+                [s.terminal.as_str()],
+                |r| r.get(0),
+            )
             .map_err(sql)?;
         let day = day_of(s.started);
         tx.execute(
@@ -248,10 +294,17 @@ impl Store {
         .map_err(sql)?;
         let session = tx.last_insert_rowid();
         for f in &s.forms {
-            tx.execute("INSERT OR IGNORE INTO forms(form, version) VALUES (?1, ?2)", [f.form.id.as_str(), f.form.version.as_str()])
-                .map_err(sql)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO forms(form, version) VALUES (?1, ?2)",
+                [f.form.id.as_str(), f.form.version.as_str()],
+            )
+            .map_err(sql)?;
             let form: i64 = tx
-                .query_row("SELECT id FROM forms WHERE form = ?1 AND version = ?2", [f.form.id.as_str(), f.form.version.as_str()], |r| r.get(0))
+                .query_row(
+                    "SELECT id FROM forms WHERE form = ?1 AND version = ?2",
+                    [f.form.id.as_str(), f.form.version.as_str()],
+                    |r| r.get(0),
+                )
                 .map_err(sql)?;
             tx.execute(
                 "INSERT INTO printed(session, form, copies, pages, filled, total) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -260,15 +313,23 @@ impl Store {
             .map_err(sql)?;
         }
         for e in &s.events {
-            tx.execute("INSERT INTO events(session, at, kind) VALUES (?1, ?2, ?3)", params![session, e.at, e.kind.code()])
-                .map_err(sql)?;
+            tx.execute(
+                "INSERT INTO events(session, at, kind) VALUES (?1, ?2, ?3)",
+                params![session, e.at, e.kind.code()],
+            )
+            .map_err(sql)?;
         }
         tx.commit().map_err(sql)?;
         Ok(session)
     }
 
     /// Set the day's number of applications at a window (the denominator of 利用率).
-    pub fn set_daily_total(&mut self, window: &super::record::Slug, day: i64, count: u32) -> Result<(), StoreError> {
+    pub fn set_daily_total(
+        &mut self,
+        window: &super::record::Slug,
+        day: i64,
+        count: u32,
+    ) -> Result<(), StoreError> {
         self.conn
             .execute(
                 "INSERT INTO daily_totals(window, day, count) VALUES (?1, ?2, ?3) ON CONFLICT(window, day) DO UPDATE SET count = excluded.count",
@@ -278,15 +339,28 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Cap the file at `pages` pages (SQLite then answers SQLITE_FULL, as on a full disk).
+    /// The fault tests use it; an office can use it to bound the file.
+    pub fn set_page_limit(&self, pages: u64) -> Result<(), StoreError> {
+        self.conn
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))
+            .map_err(|e| self.err(e))
+    }
+
     /// `PRAGMA integrity_check` says ok.
     pub fn integrity_ok(&self) -> Result<bool, StoreError> {
-        let answer: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| self.err(e))?;
+        let answer: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
         Ok(answer == "ok")
     }
 
     /// Sessions recorded.
     pub fn session_count(&self) -> Result<i64, StoreError> {
-        self.conn.query_row("SELECT count(*) FROM sessions", [], |r| r.get(0)).map_err(|e| self.err(e))
+        self.conn
+            .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
     }
 }
 
