@@ -206,17 +206,27 @@ pub fn merge_csv(
             seen.entry((v[26].clone(), group)).or_insert(v);
         }
     }
-    let mut merged: BTreeMap<Group, (Vec<u64>, Vec<String>, u64, Vec<String>)> = BTreeMap::new();
+    /// Per group: summed columns, sources, the office-wide denominator, the first row seen.
+    struct Merged {
+        sums: Vec<u64>,
+        sources: Vec<String>,
+        applications: u64,
+        first: Vec<String>,
+    }
+    let mut merged: BTreeMap<Group, Merged> = BTreeMap::new();
     let num = |s: &str| s.parse::<u64>().unwrap_or(0);
     for ((source, group), v) in seen {
-        let entry = merged
-            .entry(group)
-            .or_insert_with(|| (vec![0; COLUMNS.len()], Vec::new(), 0, v.clone()));
+        let entry = merged.entry(group).or_insert_with(|| Merged {
+            sums: vec![0; COLUMNS.len()],
+            sources: Vec::new(),
+            applications: 0,
+            first: v.clone(),
+        });
         for i in [4, 5, 6, 7, 8, 9, 10, 12, 17, 18, 19, 20, 21, 22, 23] {
-            entry.0[i] += num(&v[i]);
+            entry.sums[i] += num(&v[i]);
         }
-        entry.2 = entry.2.max(num(&v[24]));
-        entry.1.push(source);
+        entry.applications = entry.applications.max(num(&v[24]));
+        entry.sources.push(source);
     }
     out.write_all(b"\xEF\xBB\xBF")?;
     let mut w = csv::WriterBuilder::new()
@@ -229,7 +239,13 @@ pub fn merge_csv(
     )
     .map_err(std::io::Error::from)?;
     let count = merged.len();
-    for ((period, form, terminal, mode), (sums, sources, applications, first)) in merged {
+    for ((period, form, terminal, mode), m) in merged {
+        let Merged {
+            sums,
+            sources,
+            applications,
+            first,
+        } = m;
         let single = sources.len() == 1;
         let ratio = |a: u64, b: u64, d: usize| {
             if b > 0 {
@@ -239,22 +255,16 @@ pub fn merge_csv(
             }
         };
         let mut row = vec![period, form, terminal, mode];
-        for i in 4..=10 {
-            row.push(sums[i].to_string());
-        }
+        row.extend(sums[4..=10].iter().map(u64::to_string));
         row.push(ratio(sums[9], sums[10], 4));
         row.push(sums[12].to_string());
         row.push(ratio(sums[12], sums[4], 1));
-        for i in 14..=16 {
-            row.push(if single {
-                first[i].clone()
-            } else {
-                String::new()
-            });
-        }
-        for i in 17..=23 {
-            row.push(sums[i].to_string());
-        }
+        row.extend(
+            first[14..=16]
+                .iter()
+                .map(|m| if single { m.clone() } else { String::new() }),
+        );
+        row.extend(sums[17..=23].iter().map(u64::to_string));
         row.push(if applications > 0 {
             applications.to_string()
         } else {
