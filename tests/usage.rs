@@ -463,3 +463,66 @@ fn the_database_file_holds_no_personal_data() {
         }
     }
 }
+
+#[test]
+fn the_report_pdf_has_the_table_and_the_charts_in_japanese() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("usage.db");
+    seed(&mut Store::open(&db).unwrap(), &PARAMS).unwrap();
+    let out = dir.path().join("report.pdf");
+    let result = kakanai()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["kpi", "report", "--db"])
+        .arg(&db)
+        .args(["--from", "2025-11-22", "--to", "2026-11-21", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let text = String::from_utf8(
+        std::process::Command::new("pdftotext")
+            .args(["-raw"])
+            .arg(&out)
+            .arg("-")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let in_range = generate(&PARAMS)
+        .iter()
+        .filter(|s| s.started + 9 * 3600 >= 20_414 * 86_400)
+        .count();
+    for needle in [
+        "書かない窓口 利用状況報告",
+        "利用件数（セッション）",
+        "申請書等出力件数（月別）（単位：件）",
+        "住民票の写し等交付請求書",
+        "4月",
+        &in_range.to_string(),
+    ] {
+        assert!(
+            text.contains(needle),
+            "{needle:?} missing from the report:\n{text}"
+        );
+    }
+    let fonts = String::from_utf8(
+        std::process::Command::new("pdffonts")
+            .arg(&out)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        fonts
+            .lines()
+            .skip(2)
+            .all(|l| l.contains('+') && l.matches("yes").count() >= 2),
+        "{fonts}"
+    );
+}

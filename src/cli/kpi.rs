@@ -44,6 +44,22 @@ pub enum KpiCommand {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// A printable A4 report (PDF): the KPI table and charts of forms printed per month and
+    /// per form.
+    Report {
+        /// The usage database.
+        #[arg(long)]
+        db: PathBuf,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: String,
+        /// Last day, inclusive.
+        #[arg(long)]
+        to: String,
+        /// Output PDF.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Merge several terminals' CSV exports into one office report.
     Merge {
         /// CSV exports.
@@ -206,6 +222,44 @@ pub fn run(command: KpiCommand) -> i32 {
             match written {
                 Ok(()) => exit::OK,
                 Err(e) => fail(&format!("{}: {e}", output.display()), exit::FAILED),
+            }
+        }
+        KpiCommand::Report {
+            db,
+            from,
+            to,
+            output,
+        } => {
+            let (from_day, to_day) = match (day(&from, "from"), day(&to, "to")) {
+                (Ok(a), Ok(b)) => (a, b),
+                (Err(e), _) | (_, Err(e)) => return fail(&e, exit::USAGE),
+            };
+            let store = match Store::open_read_only(&db) {
+                Ok(s) => s,
+                Err(e) => return fail(&e.to_string(), exit::FAILED),
+            };
+            let terminals: i64 = store
+                .connection()
+                .query_row("SELECT count(*) FROM terminals", [], |r| r.get(0))
+                .unwrap_or(0);
+            // Form titles from the templates, when the forms folder is here.
+            let titles = crate::forms::load_dir(Path::new("forms"))
+                .0
+                .into_iter()
+                .map(|t| (t.spec.id, t.spec.title))
+                .collect();
+            match crate::usage::report::render(
+                &store,
+                from_day,
+                to_day,
+                &format!("端末 {terminals} 台"),
+                &titles,
+            ) {
+                Ok(bytes) => match std::fs::write(&output, bytes) {
+                    Ok(()) => exit::OK,
+                    Err(e) => fail(&format!("{}: {e}", output.display()), exit::FAILED),
+                },
+                Err(e) => fail(&e.to_string(), exit::FAILED),
             }
         }
         KpiCommand::Merge {

@@ -419,3 +419,87 @@ pub fn render(
         .save(&PdfSaveOptions::default(), &mut Vec::new());
     Ok(bytes)
 }
+
+/// A plain drawing surface on the same fonts and PDF writer as the forms, for other printed
+/// documents (the KPI report, the printer test page). Coordinates in mm from the top-left.
+pub struct Canvas {
+    doc: PdfDocument,
+    fonts: HashMap<FontKey, FontId>,
+    pages: Vec<PdfPage>,
+    ops: Vec<Op>,
+    size: (f32, f32),
+}
+
+impl Canvas {
+    /// A new document whose pages are `size` mm.
+    pub fn new(title: &str, size: (f32, f32)) -> Self {
+        Canvas {
+            doc: PdfDocument::new(title),
+            fonts: HashMap::new(),
+            pages: Vec::new(),
+            ops: Vec::new(),
+            size,
+        }
+    }
+
+    /// Text at its natural size, top-left at `at`; `align` within `width`.
+    pub fn text(
+        &mut self,
+        at: [f32; 2],
+        text: &str,
+        size: f32,
+        font: FontKey,
+        align: &str,
+        width: f32,
+    ) -> Result<(), RenderError> {
+        let layout = fit::label(Fonts::bundled(), font, text, at, size, align, width);
+        let mut w = Writer {
+            doc: &mut self.doc,
+            fonts: std::mem::take(&mut self.fonts),
+        };
+        let result = w.text(&mut self.ops, self.size.1, &layout);
+        self.fonts = w.fonts;
+        result
+    }
+
+    /// A straight line, `width` pt.
+    pub fn line(&mut self, from: [f32; 2], to: [f32; 2], width: f32) {
+        let h = self.size.1;
+        stroke(
+            &mut self.ops,
+            vec![pt(h, from[0], from[1]), pt(h, to[0], to[1])],
+            false,
+            width,
+            false,
+        );
+    }
+
+    /// A rectangle: filled with `fill` gray (0 black … 1 white) when given, outlined when
+    /// `outline` > 0 pt.
+    pub fn rect(&mut self, b: [f32; 4], fill: Option<f32>, outline: f32) {
+        let h = self.size.1;
+        if let Some(g) = fill {
+            fill_rects(&mut self.ops, h, &[b], g);
+        }
+        if outline > 0.0 {
+            stroke(&mut self.ops, rect_points(h, b), true, outline, false);
+        }
+    }
+
+    /// Finish the current page and start another.
+    pub fn new_page(&mut self) {
+        let ops = std::mem::take(&mut self.ops);
+        self.pages
+            .push(PdfPage::new(Mm(self.size.0), Mm(self.size.1), ops));
+    }
+
+    /// The PDF.
+    pub fn finish(mut self) -> Vec<u8> {
+        if !self.ops.is_empty() || self.pages.is_empty() {
+            self.new_page();
+        }
+        self.doc
+            .with_pages(self.pages)
+            .save(&PdfSaveOptions::default(), &mut Vec::new())
+    }
+}

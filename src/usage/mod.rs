@@ -4,12 +4,14 @@
 //! - [`record`]: what is recorded — typed so that nothing personal can be passed in.
 //! - [`store`]: SQLite (WAL, one writer, migrations); [`recorder`]: recording that fails softly.
 //! - [`aggregate`]: counts by day / week / month / 年度 × form × terminal × mode.
-//! - [`export`]: CSV for Excel, JSON, merging terminals; [`seed`]: realistic synthetic history.
+//! - [`export`]: CSV for Excel, JSON, merging terminals; [`report`]: the printable A4 report;
+//!   [`seed`]: realistic synthetic history.
 
 pub mod aggregate;
 pub mod export;
 pub mod record;
 pub mod recorder;
+pub mod report;
 pub mod seed;
 pub mod store;
 
