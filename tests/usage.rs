@@ -526,3 +526,64 @@ fn the_report_pdf_has_the_table_and_the_charts_in_japanese() {
         "{fonts}"
     );
 }
+
+/// Root ignores file permissions, so the database is made read-only the way a failing disk or
+/// an administrator's mistake would: a read-only mount, in a private mount namespace.
+#[test]
+fn a_read_only_database_never_stops_recording_and_catches_up_when_writable() {
+    let dir = tempfile::tempdir().unwrap();
+    let signals = tempfile::tempdir().unwrap();
+    let db = dir.path().join("usage.db");
+    Store::open(&db).unwrap().record(&one_session()).unwrap();
+    let script = format!(
+        r#"set -e
+mount --bind '{d}' '{d}'
+mount -o remount,bind,ro '{d}'
+'{bin}' kpi recorder-check --db '{db}' --sessions 5 --resume-after '{s}/go' > '{s}/out' 2> '{s}/err' &
+pid=$!
+for i in $(seq 400); do grep -q recorded '{s}/out' 2>/dev/null && break; sleep 0.05; done
+mount -o remount,bind,rw '{d}'
+touch '{s}/go'
+wait $pid
+"#,
+        d = dir.path().display(),
+        s = signals.path().display(),
+        db = db.display(),
+        bin = env!("CARGO_BIN_EXE_kakanai"),
+    );
+    let root = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"));
+    let mut cmd = std::process::Command::new("unshare");
+    if !root {
+        cmd.args(["--user", "--map-root-user"]);
+    }
+    let status = cmd
+        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+        .status()
+        .unwrap();
+    let out = std::fs::read_to_string(signals.path().join("out")).unwrap_or_default();
+    let err = std::fs::read_to_string(signals.path().join("err")).unwrap_or_default();
+    assert!(
+        status.success(),
+        "the recorder process failed: {out}\n{err}"
+    );
+    let mut lines = out.lines();
+    let recorded = lines.next().unwrap_or_default();
+    assert!(
+        recorded.contains("Degraded")
+            && recorded.contains("pending: 5")
+            && recorded.contains("usage.db"),
+        "{out}"
+    );
+    assert!(
+        recorded.contains("readonly")
+            || recorded.contains("read-only")
+            || recorded.contains("unable to open"),
+        "{out}"
+    );
+    let flushed = lines.next().unwrap_or_default();
+    assert_eq!(flushed, "flushed: 5 Ok", "{out}");
+    assert_eq!(Store::open(&db).unwrap().session_count().unwrap(), 6);
+}

@@ -83,6 +83,20 @@ pub enum KpiCommand {
         #[arg(long)]
         db: PathBuf,
     },
+    /// Record sessions through the kiosk's soft-failing recorder, report its health, wait for
+    /// a file to appear, flush, and report again (the read-only fault test drives it).
+    #[command(hide = true)]
+    RecorderCheck {
+        /// The usage database.
+        #[arg(long)]
+        db: PathBuf,
+        /// Sessions to record.
+        #[arg(long)]
+        sessions: usize,
+        /// Flush once this file exists (waits up to 30 s).
+        #[arg(long)]
+        resume_after: PathBuf,
+    },
     /// Fill a database with realistic synthetic history (demos, benchmarks).
     Seed {
         /// The usage database.
@@ -307,6 +321,31 @@ pub fn run(command: KpiCommand) -> i32 {
                 Ok(()) => exit::OK,
                 Err(e) => fail(&e.to_string(), exit::FAILED),
             }
+        }
+        KpiCommand::RecorderCheck {
+            db,
+            sessions,
+            resume_after,
+        } => {
+            let records = crate::usage::seed::generate(&SeedParams {
+                sessions,
+                days: 1,
+                last_day: 20_778,
+                terminals: 1,
+                seed: 9,
+            });
+            let mut recorder = crate::usage::Recorder::open(&db);
+            for r in records {
+                recorder.record(r);
+            }
+            println!("recorded: {:?}", recorder.health());
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while !resume_after.exists() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            let written = recorder.flush();
+            println!("flushed: {written} {:?}", recorder.health());
+            exit::OK
         }
         KpiCommand::StressWrite { db } => {
             let mut store = match Store::open(&db) {
