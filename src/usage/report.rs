@@ -280,7 +280,7 @@ pub fn render(
         *forms.entry(k.form.clone()).or_default() += r.forms_printed;
     }
     let mut forms: Vec<(String, u64)> = forms.into_iter().collect();
-    forms.sort_by(|a, b| b.1.cmp(&a.1));
+    forms.sort_by_key(|f| std::cmp::Reverse(f.1));
     let forms_top = chart_top + 80.0;
     c.text(
         [15.0, forms_top],
