@@ -63,6 +63,9 @@ fn seeded_history_exported_by_month_matches_an_independent_count() {
         sheets: u64,
         happy: u64,
         staff: u64,
+        code_b: u64,
+        pin_wrong: u64,
+        foreign_ui: u64,
     }
     let mut want: BTreeMap<String, Count> = BTreeMap::new();
     for s in generate(&PARAMS) {
@@ -79,6 +82,13 @@ fn seeded_history_exported_by_month_matches_an_independent_count() {
             .sum::<u64>();
         c.happy += u64::from(s.satisfaction.is_some_and(|x| x.value() == 5));
         c.staff += u64::from(s.mode == Mode::StaffOperated);
+        c.code_b += u64::from(s.identification == Identification::CodeB);
+        c.pin_wrong += s
+            .events
+            .iter()
+            .filter(|e| e.kind == kakanai::usage::record::EventKind::PinWrong)
+            .count() as u64;
+        c.foreign_ui += u64::from(s.language != Language::JA);
     }
 
     let out = dir.path().join("month.csv");
@@ -109,6 +119,9 @@ fn seeded_history_exported_by_month_matches_an_independent_count() {
                 sheets: n("出力枚数"),
                 happy: n("満足度5"),
                 staff: n("職員操作件数"),
+                code_b: n("照合番号B利用件数"),
+                pin_wrong: n("暗証番号誤り件数"),
+                foreign_ui: n("日本語以外の表示件数"),
             },
         );
     }

@@ -1,14 +1,16 @@
 //! KPI aggregation: counts by day / week / month / Japanese fiscal year (April–March),
 //! optionally by form, terminal and mode.
 //!
-//! Everything is a SQL `GROUP BY` over the precomputed Japan-time `day` and `month` columns.
-//! Medians come from per-value histograms (durations are whole seconds or milliseconds), so they
-//! are exact without reading every session into memory.
+//! The rows are streamed from SQLite with the period computed from the precomputed Japan-time
+//! `day` and `month` columns, and summed in memory by integer keys. Medians come from per-value
+//! histograms (durations are whole seconds or milliseconds), so they are exact without keeping
+//! every session.
 
 use std::collections::BTreeMap;
 
 use rusqlite::params;
 
+use super::record::EventKind;
 use super::store::{Store, StoreError, month_of_day};
 
 /// The period rows are grouped by.
@@ -150,6 +152,12 @@ pub struct Row {
     pub assisted: u64,
     /// Staff-operated sessions.
     pub staff_operated: u64,
+    /// Sessions by identification: none (staff entry), PIN, 照合番号B.
+    pub by_identification: [u64; 3],
+    /// Sessions whose UI language was not Japanese.
+    pub non_japanese: u64,
+    /// Events by kind, in [`EventKind::ALL`] order.
+    pub events: [u64; 9],
     /// All applications at the windows in the period (entered by an admin).
     pub applications: Option<u64>,
 }
@@ -230,9 +238,18 @@ impl Acc {
         satisfaction: Option<i64>,
         card_read: Option<i64>,
         choice: Option<i64>,
+        identification: i64,
+        non_japanese: bool,
     ) {
         let r = &mut self.row;
         r.sessions += 1;
+        if let Some(n) = r
+            .by_identification
+            .get_mut(identification.clamp(0, 2) as usize)
+        {
+            *n += 1;
+        }
+        r.non_japanese += u64::from(non_japanese);
         r.printed_sessions += u64::from(outcome == 0);
         r.assisted += u64::from(assisted);
         r.staff_operated += u64::from(staff);
@@ -278,7 +295,7 @@ pub fn aggregate(store: &Store, q: &Query) -> Result<BTreeMap<Key, Row>, StoreEr
     let terminal = if q.group.terminal { "s.terminal" } else { "-1" };
     let mode = if q.group.mode { "s.mode" } else { "-1" };
     let key_cols = format!("{period}, {form}, {terminal}, {mode}");
-    let session_cols = "s.ended - s.started, s.outcome, s.assisted, s.mode, s.satisfaction, s.card_read_ms, s.choice_to_print_s";
+    let session_cols = "s.ended - s.started, s.outcome, s.assisted, s.mode, s.satisfaction, s.card_read_ms, s.choice_to_print_s, s.identification, s.language <> 'ja'";
     let printed_cols = "p.copies, p.pages, p.filled, p.total";
     let mut accs: std::collections::HashMap<IntKey, Acc> = std::collections::HashMap::new();
     let key_of = |r: &rusqlite::Row| -> rusqlite::Result<IntKey> {
@@ -294,6 +311,8 @@ pub fn aggregate(store: &Store, q: &Query) -> Result<BTreeMap<Key, Row>, StoreEr
             r.get(at + 4)?,
             r.get(at + 5)?,
             r.get(at + 6)?,
+            r.get(at + 7)?,
+            r.get(at + 8)?,
         );
         Ok(())
     };
@@ -311,7 +330,7 @@ pub fn aggregate(store: &Store, q: &Query) -> Result<BTreeMap<Key, Row>, StoreEr
         while let Some(r) = it.next().map_err(err)? {
             let acc = accs.entry(key_of(r).map_err(err)?).or_default();
             add_session(acc, r, 4).map_err(err)?;
-            add_printed(acc, r, 11).map_err(err)?;
+            add_printed(acc, r, 13).map_err(err)?;
         }
     } else {
         let sql = format!(
@@ -330,6 +349,25 @@ pub fn aggregate(store: &Store, q: &Query) -> Result<BTreeMap<Key, Row>, StoreEr
         while let Some(r) = it.next().map_err(err)? {
             add_printed(accs.entry(key_of(r).map_err(err)?).or_default(), r, 4).map_err(err)?;
         }
+    }
+
+    // Events by kind (with form grouping: of the sessions that printed the form).
+    let events_from = if q.group.form {
+        "events e JOIN sessions s ON s.id = e.session JOIN printed p ON p.session = s.id"
+    } else {
+        "events e JOIN sessions s ON s.id = e.session"
+    };
+    let sql = format!(
+        "SELECT {key_cols}, e.kind, count(*) FROM {events_from} WHERE s.day BETWEEN ?1 AND ?2 GROUP BY 1, 2, 3, 4, 5"
+    );
+    let mut stmt = conn.prepare(&sql).map_err(err)?;
+    let mut it = stmt.query(params![q.from_day, q.to_day]).map_err(err)?;
+    let last_kind = EventKind::ALL.len() as i64 - 1;
+    while let Some(r) = it.next().map_err(err)? {
+        let kind: i64 = r.get(4).map_err(err)?;
+        let count: i64 = r.get(5).map_err(err)?;
+        let acc = accs.entry(key_of(r).map_err(err)?).or_default();
+        acc.row.events[kind.clamp(0, last_kind) as usize] += count.max(0) as u64;
     }
 
     let names =
@@ -400,6 +438,13 @@ fn merge_acc(into: &mut Acc, from: Acc) {
     a.session_seconds += b.session_seconds;
     a.assisted += b.assisted;
     a.staff_operated += b.staff_operated;
+    a.non_japanese += b.non_japanese;
+    for i in 0..3 {
+        a.by_identification[i] += b.by_identification[i];
+    }
+    for i in 0..a.events.len() {
+        a.events[i] += b.events[i];
+    }
     for i in 0..5 {
         a.satisfaction[i] += b.satisfaction[i];
     }

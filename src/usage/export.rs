@@ -19,7 +19,7 @@ pub enum Lang {
     En,
 }
 
-const COLUMNS: [(&str, &str); 27] = [
+const COLUMNS: [(&str, &str); 38] = [
     ("期間", "period"),
     ("様式", "form"),
     ("端末", "terminal"),
@@ -44,10 +44,57 @@ const COLUMNS: [(&str, &str); 27] = [
     ("満足度5", "satisfaction_5"),
     ("係員支援件数", "assisted"),
     ("職員操作件数", "staff_operated"),
+    ("カードなし件数", "identification_none"),
+    ("暗証番号利用件数", "identification_pin"),
+    ("照合番号B利用件数", "identification_code_b"),
+    ("日本語以外の表示件数", "non_japanese_ui"),
+    ("カード読取エラー件数", "card_read_errors"),
+    ("暗証番号誤り件数", "pin_wrong"),
+    ("暗証番号ロック件数", "pin_blocked"),
+    ("ロック回避（係員案内）件数", "lockout_guard"),
+    ("印刷エラー件数", "printer_errors"),
+    ("係員引継ぎ件数", "clerk_take_over"),
+    ("係員呼出件数", "help_requested"),
     ("窓口申請件数", "applications"),
     ("利用率", "usage_rate"),
     ("データ元", "source"),
 ];
+
+/// How a column combines when exports are merged.
+enum Merge {
+    /// Part of the row's identity.
+    Key,
+    /// Counts add up.
+    Sum,
+    /// Recomputed from two summed columns (numerator, denominator, decimals).
+    Ratio(&'static str, &'static str, usize),
+    /// Cannot be combined: kept only when a row has a single source.
+    Median,
+    /// Office-wide: the largest figure given.
+    Max,
+    /// The sources, joined.
+    Source,
+}
+
+fn merge_kind(column: &str) -> Merge {
+    match column {
+        "period" | "form" | "terminal" | "mode" => Merge::Key,
+        "filled_rate" => Merge::Ratio("fields_filled", "fields_total", 4),
+        "average_session_s" => Merge::Ratio("session_seconds", "sessions", 1),
+        "usage_rate" => Merge::Ratio("forms_printed", "applications", 4),
+        c if c.starts_with("median_") => Merge::Median,
+        "applications" => Merge::Max,
+        "source" => Merge::Source,
+        _ => Merge::Sum,
+    }
+}
+
+fn index_of(column: &str) -> usize {
+    COLUMNS
+        .iter()
+        .position(|c| c.1 == column)
+        .unwrap_or_else(|| unreachable!("a known column"))
+}
 
 fn opt(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(String::new, |x| format!("{x:.digits$}"))
@@ -82,6 +129,11 @@ fn record(period: Period, key: &Key, row: &Row, source: &str) -> Vec<String> {
     out.extend(row.satisfaction.map(n));
     out.push(n(row.assisted));
     out.push(n(row.staff_operated));
+    out.extend(row.by_identification.map(n));
+    out.push(n(row.non_japanese));
+    // Card read errors: not a My Number card, removed, failed.
+    out.push(n(row.events[0] + row.events[1] + row.events[2]));
+    out.extend(row.events[3..].iter().map(|v| n(*v)));
     out.push(row.applications.map_or_else(String::new, n));
     out.push(opt(row.usage_rate(), 4));
     out.push(source.to_owned());
@@ -203,30 +255,26 @@ pub fn merge_csv(
                 )));
             }
             let group = (v[0].clone(), v[1].clone(), v[2].clone(), v[3].clone());
-            seen.entry((v[26].clone(), group)).or_insert(v);
+            seen.entry((v[COLUMNS.len() - 1].clone(), group))
+                .or_insert(v);
         }
     }
-    /// Per group: summed columns, sources, the office-wide denominator, the first row seen.
-    struct Merged {
-        sums: Vec<u64>,
-        sources: Vec<String>,
-        applications: u64,
-        first: Vec<String>,
-    }
+    /// Per group: the summed columns, the sources, the first row seen.
+    type Merged = (Vec<u64>, Vec<String>, Vec<String>);
     let mut merged: BTreeMap<Group, Merged> = BTreeMap::new();
     let num = |s: &str| s.parse::<u64>().unwrap_or(0);
     for ((source, group), v) in seen {
-        let entry = merged.entry(group).or_insert_with(|| Merged {
-            sums: vec![0; COLUMNS.len()],
-            sources: Vec::new(),
-            applications: 0,
-            first: v.clone(),
-        });
-        for i in [4, 5, 6, 7, 8, 9, 10, 12, 17, 18, 19, 20, 21, 22, 23] {
-            entry.sums[i] += num(&v[i]);
+        let (sums, sources, _) = merged
+            .entry(group)
+            .or_insert_with(|| (vec![0; COLUMNS.len()], Vec::new(), v.clone()));
+        for (i, (_, en)) in COLUMNS.iter().enumerate() {
+            match merge_kind(en) {
+                Merge::Sum => sums[i] += num(&v[i]),
+                Merge::Max => sums[i] = sums[i].max(num(&v[i])),
+                _ => {}
+            }
         }
-        entry.applications = entry.applications.max(num(&v[24]));
-        entry.sources.push(source);
+        sources.push(source);
     }
     out.write_all(b"\xEF\xBB\xBF")?;
     let mut w = csv::WriterBuilder::new()
@@ -239,39 +287,29 @@ pub fn merge_csv(
     )
     .map_err(std::io::Error::from)?;
     let count = merged.len();
-    for ((period, form, terminal, mode), m) in merged {
-        let Merged {
-            sums,
-            sources,
-            applications,
-            first,
-        } = m;
-        let single = sources.len() == 1;
-        let ratio = |a: u64, b: u64, d: usize| {
-            if b > 0 {
-                format!("{:.d$}", a as f64 / b as f64)
-            } else {
-                String::new()
-            }
-        };
-        let mut row = vec![period, form, terminal, mode];
-        row.extend(sums[4..=10].iter().map(u64::to_string));
-        row.push(ratio(sums[9], sums[10], 4));
-        row.push(sums[12].to_string());
-        row.push(ratio(sums[12], sums[4], 1));
-        row.extend(
-            first[14..=16]
-                .iter()
-                .map(|m| if single { m.clone() } else { String::new() }),
-        );
-        row.extend(sums[17..=23].iter().map(u64::to_string));
-        row.push(if applications > 0 {
-            applications.to_string()
-        } else {
-            String::new()
-        });
-        row.push(ratio(sums[6], applications, 4));
-        row.push(sources.join("+"));
+    for (group, (sums, sources, first)) in merged {
+        let keys = [group.0, group.1, group.2, group.3];
+        let row: Vec<String> = COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, (_, en))| match merge_kind(en) {
+                Merge::Key => keys[i].clone(),
+                Merge::Sum => sums[i].to_string(),
+                Merge::Max if sums[i] == 0 => String::new(),
+                Merge::Max => sums[i].to_string(),
+                Merge::Ratio(a, b, d) => {
+                    let (a, b) = (sums[index_of(a)], sums[index_of(b)]);
+                    if b > 0 {
+                        format!("{:.d$}", a as f64 / b as f64)
+                    } else {
+                        String::new()
+                    }
+                }
+                Merge::Median if sources.len() == 1 => first[i].clone(),
+                Merge::Median => String::new(),
+                Merge::Source => sources.join("+"),
+            })
+            .collect();
         w.write_record(row).map_err(std::io::Error::from)?;
     }
     w.flush()?;
