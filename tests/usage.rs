@@ -266,6 +266,19 @@ fn merging_counts_each_terminal_once_even_when_an_export_is_given_twice() {
     };
     assert_eq!(sum(&merged), 4_000);
     assert_eq!(sum(&exports[0]) + sum(&exports[1]), 4_000);
+    // A terminal's database merges like its export (and, being the same source, once).
+    let mixed = dir.path().join("mixed.csv");
+    let status = kakanai()
+        .args(["kpi", "merge"])
+        .arg(dir.path().join("t0.db"))
+        .arg(&exports[0])
+        .arg(&exports[1])
+        .arg("-o")
+        .arg(&mixed)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(sum(&mixed), 4_000);
     // A file that is not an export is refused by name.
     std::fs::write(dir.path().join("junk.csv"), "a,b\n1,2\n").unwrap();
     let out = kakanai()

@@ -60,11 +60,23 @@ pub enum KpiCommand {
         #[arg(short, long)]
         output: PathBuf,
     },
-    /// Merge several terminals' CSV exports into one office report.
+    /// Merge several terminals' CSV exports or usage databases into one office report.
     Merge {
-        /// CSV exports.
+        /// CSV exports and/or usage databases.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// For databases: the period (day, week, month, fiscal-year).
+        #[arg(long, default_value = "month")]
+        by: String,
+        /// For databases: also split by form, terminal, mode.
+        #[arg(long, default_value = "")]
+        group: String,
+        /// For databases: first day (default: all history).
+        #[arg(long)]
+        from: Option<String>,
+        /// For databases: last day (default: all history).
+        #[arg(long)]
+        to: Option<String>,
         /// Header language: ja or en.
         #[arg(long, default_value = "ja")]
         lang: String,
@@ -278,6 +290,10 @@ pub fn run(command: KpiCommand) -> i32 {
         }
         KpiCommand::Merge {
             files,
+            by,
+            group,
+            from,
+            to,
             lang: l,
             output,
         } => {
@@ -285,12 +301,52 @@ pub fn run(command: KpiCommand) -> i32 {
                 Ok(l) => l,
                 Err(e) => return fail(&e, exit::USAGE),
             };
+            let db_query = (|| {
+                Ok::<_, String>(Query {
+                    from_day: from
+                        .as_deref()
+                        .map(|f| day(f, "from"))
+                        .transpose()?
+                        .unwrap_or(0),
+                    to_day: to
+                        .as_deref()
+                        .map(|t| day(t, "to"))
+                        .transpose()?
+                        .unwrap_or(i64::from(i32::MAX)),
+                    by: Period::parse(&by).ok_or("--by must be day, week, month or fiscal-year")?,
+                    group: Grouping::parse(&group)
+                        .ok_or("--group takes form, terminal and mode")?,
+                })
+            })();
+            let db_query = match db_query {
+                Ok(q) => q,
+                Err(e) => return fail(&e, exit::USAGE),
+            };
             let mut inputs = Vec::new();
             for f in &files {
-                match std::fs::read(f) {
-                    Ok(bytes) => inputs.push((f.display().to_string(), bytes)),
+                let bytes = match std::fs::read(f) {
+                    Ok(bytes) => bytes,
                     Err(e) => return fail(&format!("{}: {e}", f.display()), exit::FAILED),
-                }
+                };
+                // A usage database is exported first, then merged like a CSV export.
+                let bytes = if bytes.starts_with(b"SQLite format 3\0") {
+                    let exported = Store::open_read_only(f).and_then(|store| {
+                        let rows = aggregate(&store, &db_query)?;
+                        let mut csv = Vec::new();
+                        write_csv(&mut csv, db_query.by, &rows, &store.database_id()?, lang)
+                            .map_err(|_| {
+                                crate::usage::StoreError::Invalid("the export could not be written")
+                            })?;
+                        Ok(csv)
+                    });
+                    match exported {
+                        Ok(csv) => csv,
+                        Err(e) => return fail(&e.to_string(), exit::FAILED),
+                    }
+                } else {
+                    bytes
+                };
+                inputs.push((f.display().to_string(), bytes));
             }
             let result = create(&output)
                 .map_err(|e| e.to_string())
