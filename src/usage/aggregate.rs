@@ -163,6 +163,34 @@ pub struct Row {
 }
 
 impl Row {
+    /// Add another row's counts to this one (medians are not additive and are left alone).
+    pub fn add(&mut self, b: &Row) {
+        self.sessions += b.sessions;
+        self.printed_sessions += b.printed_sessions;
+        self.forms_printed += b.forms_printed;
+        self.copies += b.copies;
+        self.sheets += b.sheets;
+        self.fields_filled += b.fields_filled;
+        self.fields_total += b.fields_total;
+        self.session_seconds += b.session_seconds;
+        self.assisted += b.assisted;
+        self.staff_operated += b.staff_operated;
+        self.non_japanese += b.non_japanese;
+        for (x, y) in self.satisfaction.iter_mut().zip(b.satisfaction) {
+            *x += y;
+        }
+        for (x, y) in self.by_identification.iter_mut().zip(b.by_identification) {
+            *x += y;
+        }
+        for (x, y) in self.events.iter_mut().zip(b.events) {
+            *x += y;
+        }
+        self.applications = match (self.applications, b.applications) {
+            (Some(x), Some(y)) => Some(x + y),
+            (x, y) => x.or(y),
+        };
+    }
+
     /// 記入項目削減率: fields filled ÷ fields in total.
     pub fn filled_rate(&self) -> Option<f64> {
         (self.fields_total > 0).then(|| self.fields_filled as f64 / self.fields_total as f64)
@@ -427,27 +455,7 @@ pub fn aggregate(store: &Store, q: &Query) -> Result<BTreeMap<Key, Row>, StoreEr
 }
 
 fn merge_acc(into: &mut Acc, from: Acc) {
-    let (a, b) = (&mut into.row, from.row);
-    a.sessions += b.sessions;
-    a.printed_sessions += b.printed_sessions;
-    a.forms_printed += b.forms_printed;
-    a.copies += b.copies;
-    a.sheets += b.sheets;
-    a.fields_filled += b.fields_filled;
-    a.fields_total += b.fields_total;
-    a.session_seconds += b.session_seconds;
-    a.assisted += b.assisted;
-    a.staff_operated += b.staff_operated;
-    a.non_japanese += b.non_japanese;
-    for i in 0..3 {
-        a.by_identification[i] += b.by_identification[i];
-    }
-    for i in 0..a.events.len() {
-        a.events[i] += b.events[i];
-    }
-    for i in 0..5 {
-        a.satisfaction[i] += b.satisfaction[i];
-    }
+    into.row.add(&from.row);
     for (target, source) in [
         (&mut into.durations, from.durations),
         (&mut into.card_reads, from.card_reads),

@@ -140,14 +140,8 @@ fn record(period: Period, key: &Key, row: &Row, source: &str) -> Vec<String> {
     out
 }
 
-/// Write rows as CSV (UTF-8 with BOM, CRLF).
-pub fn write_csv(
-    out: &mut dyn Write,
-    period: Period,
-    rows: &BTreeMap<Key, Row>,
-    source: &str,
-    lang: Lang,
-) -> std::io::Result<()> {
+/// A CSV writer for Excel on a Japanese PC: the UTF-8 BOM, CRLF line ends, and the header row.
+fn csv_writer(out: &mut dyn Write, lang: Lang) -> std::io::Result<csv::Writer<&mut dyn Write>> {
     out.write_all(b"\xEF\xBB\xBF")?;
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
@@ -157,6 +151,18 @@ pub fn write_csv(
             .iter()
             .map(|(ja, en)| if lang == Lang::Ja { *ja } else { *en }),
     )?;
+    Ok(w)
+}
+
+/// Write rows as CSV (UTF-8 with BOM, CRLF).
+pub fn write_csv(
+    out: &mut dyn Write,
+    period: Period,
+    rows: &BTreeMap<Key, Row>,
+    source: &str,
+    lang: Lang,
+) -> std::io::Result<()> {
+    let mut w = csv_writer(out, lang)?;
     for (key, row) in rows {
         w.write_record(record(period, key, row, source))?;
     }
@@ -276,16 +282,7 @@ pub fn merge_csv(
         }
         sources.push(source);
     }
-    out.write_all(b"\xEF\xBB\xBF")?;
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
-    w.write_record(
-        COLUMNS
-            .iter()
-            .map(|(ja, en)| if lang == Lang::Ja { *ja } else { *en }),
-    )
-    .map_err(std::io::Error::from)?;
+    let mut w = csv_writer(out, lang)?;
     let count = merged.len();
     for (group, (sums, sources, first)) in merged {
         let keys = [group.0, group.1, group.2, group.3];

@@ -22,22 +22,7 @@ pub enum ReportError {
 fn total(rows: &BTreeMap<Key, Row>) -> Row {
     let mut t = Row::default();
     for r in rows.values() {
-        t.sessions += r.sessions;
-        t.printed_sessions += r.printed_sessions;
-        t.forms_printed += r.forms_printed;
-        t.sheets += r.sheets;
-        t.fields_filled += r.fields_filled;
-        t.fields_total += r.fields_total;
-        t.session_seconds += r.session_seconds;
-        t.assisted += r.assisted;
-        t.staff_operated += r.staff_operated;
-        for i in 0..5 {
-            t.satisfaction[i] += r.satisfaction[i];
-        }
-        t.applications = match (t.applications, r.applications) {
-            (Some(a), Some(b)) => Some(a + b),
-            (a, b) => a.or(b),
-        };
+        t.add(r);
     }
     t
 }
