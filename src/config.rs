@@ -16,6 +16,20 @@ pub struct Config {
     pub terminal_id: String,
     /// Card reading.
     pub card: CardConfig,
+    /// Printing.
+    pub printer: PrinterConfig,
+}
+
+/// `[printer]`
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrinterConfig {
+    /// The CUPS queue; empty: print to `folder` (the demo).
+    pub queue: String,
+    /// cupsd host:port (default localhost:631).
+    pub server: String,
+    /// Where the folder printer writes PDFs.
+    pub folder: String,
 }
 
 /// `[card]`
@@ -37,6 +51,7 @@ impl Default for Config {
         Config {
             terminal_id: "kiosk-01".to_owned(),
             card: CardConfig::default(),
+            printer: PrinterConfig::default(),
         }
     }
 }

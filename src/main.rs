@@ -38,6 +38,8 @@ fn main() {
         Command::Forms(command) => kakanai::cli::forms::run(command),
         Command::Render(args) => kakanai::cli::forms::render(args),
         Command::Kpi(command) => kakanai::cli::kpi::run(command),
+        Command::Printers(args) => kakanai::cli::print::printers(args),
+        Command::Print(args) => kakanai::cli::print::print(args, &config),
     };
     std::process::exit(code);
 }

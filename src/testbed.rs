@@ -206,3 +206,223 @@ fn free_port_pair() -> io::Result<[u16; 2]> {
     }
     Err(io::Error::other("no two consecutive free TCP ports"))
 }
+
+/// A private cupsd on 127.0.0.1:`port`, with its own configuration, spool and logs in a
+/// temporary folder; no authentication (it listens on loopback only). Queues are added with
+/// `lpadmin`, as an administrator would.
+pub struct Cupsd {
+    child: Option<Child>,
+    /// The folder holding conf/, spool/, log/ …
+    pub dir: PathBuf,
+    /// cupsd's port.
+    pub port: u16,
+}
+
+impl Cupsd {
+    /// Start cupsd and wait until it listens.
+    pub fn start() -> io::Result<Self> {
+        which("cupsd")?;
+        which("lpadmin")?;
+        let dir = std::env::temp_dir().join(format!(
+            "kakanai-cupsd-{}-{}",
+            std::process::id(),
+            free_port_pair()?[0]
+        ));
+        let port = free_port_pair()?[0];
+        for sub in ["conf", "spool/tmp", "cache", "state", "log"] {
+            std::fs::create_dir_all(dir.join(sub))?;
+        }
+        // cupsd runs backends as lp: the spool and state folders must be open to it.
+        for sub in ["spool", "spool/tmp", "cache", "state", "log"] {
+            std::fs::set_permissions(
+                dir.join(sub),
+                std::os::unix::fs::PermissionsExt::from_mode(0o777),
+            )?;
+        }
+        let conf = dir.join("conf");
+        std::fs::write(
+            conf.join("cupsd.conf"),
+            format!(
+                "Listen 127.0.0.1:{port}\nLogLevel warn\nWebInterface No\nBrowsing Off\nDefaultAuthType None\n\
+                 PreserveJobFiles No\nPreserveJobHistory 300\nJobRetryLimit 0\n\
+                 <Location />\n  Order allow,deny\n  Allow all\n</Location>\n\
+                 <Policy default>\n  <Limit All>\n    Order deny,allow\n    Allow all\n  </Limit>\n</Policy>\n"
+            ),
+        )?;
+        let d = dir.display();
+        let user = if is_root() {
+            "User lp\nGroup lp\nSystemGroup root\n"
+        } else {
+            ""
+        };
+        std::fs::write(
+            conf.join("cups-files.conf"),
+            format!(
+                "ServerRoot {d}/conf\nRequestRoot {d}/spool\nTempDir {d}/spool/tmp\nCacheDir {d}/cache\nStateDir {d}/state\n\
+                 ServerBin /usr/lib/cups\nDataDir /usr/share/cups\nErrorLog {d}/log/error_log\nAccessLog {d}/log/access_log\n\
+                 PageLog {d}/log/page_log\nSandboxing Relaxed\n{user}"
+            ),
+        )?;
+        let child = Command::new("cupsd")
+            .args(["-f", "-c"])
+            .arg(conf.join("cupsd.conf"))
+            .arg("-s")
+            .arg(conf.join("cups-files.conf"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let mut me = Cupsd {
+            child: Some(child),
+            dir,
+            port,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !is_listening(port) {
+            if Instant::now() >= deadline {
+                me.stop();
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "cupsd did not start listening within 10 s",
+                ));
+            }
+            if let Some(status) = me.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                return Err(io::Error::other(format!(
+                    "cupsd exited at start ({status}): {}",
+                    me.log()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(me)
+    }
+
+    /// host:port, for the IPP client and `lpadmin -h`.
+    pub fn server(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Run a CUPS admin command (lpadmin, cupsdisable …) against this cupsd.
+    pub fn admin(&self, program: &str, args: &[&str]) -> io::Result<()> {
+        let out = Command::new(program)
+            .arg("-h")
+            .arg(self.server())
+            .args(args)
+            .output()?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(io::Error::other(format!(
+                "{program} {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )))
+        }
+    }
+
+    /// Add a raw queue that sends jobs to `socket://127.0.0.1:port`, aborting a job the
+    /// printer cannot take (a kiosk must not print a form after its resident has gone).
+    pub fn add_raw_queue(&self, name: &str, port: u16) -> io::Result<()> {
+        self.admin(
+            "lpadmin",
+            &[
+                "-p",
+                name,
+                "-v",
+                &format!("socket://127.0.0.1:{port}"),
+                "-o",
+                "printer-error-policy=abort-job",
+                "-E",
+            ],
+        )
+    }
+
+    /// cupsd's error log.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log/error_log")).unwrap_or_default()
+    }
+
+    /// Stop cupsd.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Cupsd {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A network printer stand-in: accepts connections on 127.0.0.1 and keeps what each one sent.
+pub struct RawListener {
+    /// Its port.
+    pub port: u16,
+    received: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RawListener {
+    /// Listen on a free port.
+    pub fn start() -> io::Result<Self> {
+        Self::start_on(0)
+    }
+
+    /// Listen on `port` (again, after a stop).
+    pub fn start_on(port: u16) -> io::Result<Self> {
+        use std::io::Read;
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (r, s) = (received.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !s.load(std::sync::atomic::Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((mut conn, _)) => {
+                        let _ = conn.set_nonblocking(false);
+                        let mut data = Vec::new();
+                        let _ = conn.read_to_end(&mut data);
+                        r.lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .push(data);
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        Ok(RawListener {
+            port,
+            received,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// What arrived, one entry per connection.
+    pub fn received(&self) -> Vec<Vec<u8>> {
+        self.received
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Stop listening (the port then refuses connections).
+    pub fn stop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for RawListener {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

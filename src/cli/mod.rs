@@ -3,6 +3,7 @@
 pub mod card;
 pub mod forms;
 pub mod kpi;
+pub mod print;
 
 use std::path::PathBuf;
 
@@ -34,6 +35,10 @@ pub enum Command {
     Forms(forms::FormsCommand),
     /// Fill forms with a card profile's data and answers, into one PDF.
     Render(forms::RenderArgs),
+    /// Printers (CUPS queues) and their states.
+    Printers(print::PrintersArgs),
+    /// Print a PDF (or a test page) on a CUPS queue and follow the job.
+    Print(print::PrintArgs),
     /// Usage counts and KPI exports (no personal data).
     #[command(subcommand)]
     Kpi(kpi::KpiCommand),

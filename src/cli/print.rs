@@ -1,0 +1,167 @@
+//! `kakanai printers` and `kakanai print`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::exit;
+use crate::forms::fonts::FontKey;
+use crate::forms::pdf::Canvas;
+use crate::print::{CupsPrinter, Printer, list_queues};
+
+/// `kakanai printers`
+#[derive(Debug, Args)]
+pub struct PrintersArgs {
+    /// cupsd host:port.
+    #[arg(long, default_value = "localhost:631")]
+    server: String,
+}
+
+/// `kakanai print`
+#[derive(Debug, Args)]
+pub struct PrintArgs {
+    /// The PDF to print.
+    #[arg(required_unless_present = "test_page")]
+    file: Option<PathBuf>,
+    /// Print a test page instead: the kiosk's id, the time and a Japanese line.
+    #[arg(long)]
+    test_page: bool,
+    /// The queue (default: the config's).
+    #[arg(long)]
+    printer: Option<String>,
+    /// cupsd host:port.
+    #[arg(long, default_value = "localhost:631")]
+    server: String,
+    /// Seconds to wait for the job to finish.
+    #[arg(long, default_value_t = 120)]
+    timeout: u64,
+}
+
+/// Run `printers`.
+pub fn printers(args: PrintersArgs) -> i32 {
+    match list_queues(&args.server) {
+        Ok(queues) if queues.is_empty() => {
+            eprintln!("kakanai: no printers on {}", args.server);
+            exit::FAILED
+        }
+        Ok(queues) => {
+            for (name, status) in queues {
+                println!("{name}\t{}", status.describe());
+            }
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("kakanai: {e}");
+            exit::FAILED
+        }
+    }
+}
+
+/// The test page: this terminal, the time, and a Japanese line in each bundled font.
+pub fn test_page(terminal: &str) -> Result<Vec<u8>, crate::forms::pdf::RenderError> {
+    let mut c = Canvas::new("kakanai test page", (210.0, 297.0));
+    c.text(
+        [15.0, 20.0],
+        "kakanai 印刷テスト",
+        20.0,
+        FontKey::GothicBold,
+        "left",
+        0.0,
+    )?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let d = myna_card::Date::from_unix_seconds(now + 9 * 3600);
+    let hm = (now + 9 * 3600).rem_euclid(86_400);
+    c.text(
+        [15.0, 35.0],
+        &format!(
+            "端末 {terminal}　{}-{:02}-{:02} {:02}:{:02} (JST)",
+            d.year,
+            d.month,
+            d.day,
+            hm / 3600,
+            hm % 3600 / 60
+        ),
+        11.0,
+        FontKey::Gothic,
+        "left",
+        0.0,
+    )?;
+    c.text(
+        [15.0, 48.0],
+        "住民票の写し等交付請求書　ゴシック体：東京都青梅市東青梅１丁目",
+        12.0,
+        FontKey::Gothic,
+        "left",
+        0.0,
+    )?;
+    c.text(
+        [15.0, 58.0],
+        "住民票の写し等交付請求書　明朝体：東京都青梅市東青梅１丁目",
+        12.0,
+        FontKey::Mincho,
+        "left",
+        0.0,
+    )?;
+    c.rect([15.0, 70.0, 180.0, 30.0], None, 0.5);
+    c.text(
+        [17.0, 80.0],
+        "この枠が欠けずに印刷されていれば、余白と縮尺は正しく設定されています。",
+        10.0,
+        FontKey::Gothic,
+        "left",
+        0.0,
+    )?;
+    Ok(c.finish())
+}
+
+/// Run `print`.
+pub fn print(args: PrintArgs, config: &crate::config::Config) -> i32 {
+    let Some(queue) = args
+        .printer
+        .clone()
+        .or_else(|| Some(config.printer.queue.clone()).filter(|q| !q.is_empty()))
+    else {
+        eprintln!(
+            "kakanai: name the printer with --printer (`kakanai printers` lists them) or set [printer] queue in kakanai.toml"
+        );
+        return exit::USAGE;
+    };
+    let (pdf, title) = if args.test_page {
+        match test_page(&config.terminal_id) {
+            Ok(bytes) => (bytes, "kakanai test page".to_owned()),
+            Err(e) => {
+                eprintln!("kakanai: {e}");
+                return exit::FAILED;
+            }
+        }
+    } else {
+        let file = args.file.clone().unwrap_or_default();
+        match std::fs::read(&file) {
+            Ok(bytes) if bytes.starts_with(b"%PDF") => (bytes, "kakanai".to_owned()),
+            Ok(_) => {
+                eprintln!("kakanai: {} is not a PDF", file.display());
+                return exit::USAGE;
+            }
+            Err(e) => {
+                eprintln!("kakanai: {}: {e}", file.display());
+                return exit::FAILED;
+            }
+        }
+    };
+    let printer = CupsPrinter::new(&args.server, &queue);
+    match printer.print(
+        &pdf,
+        &title,
+        Duration::from_secs(args.timeout),
+        &mut |state| eprintln!("kakanai: job {state:?}"),
+    ) {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            eprintln!("kakanai: {e}");
+            exit::FAILED
+        }
+    }
+}

@@ -1,0 +1,517 @@
+//! Printing: CUPS over IPP (the office's network printers are CUPS queues), or a folder (the
+//! demo, and offices that print from another system).
+//!
+//! The PDF is sent as the body of one IPP Print-Job: no temporary file holding personal data is
+//! written by the kiosk, and the test cupsd keeps no document files after a job (CUPS removes
+//! them unless told to preserve them). The job is then followed until it completes, is aborted
+//! or canceled, or a timeout passes — on a timeout it is canceled, so a form never comes out of
+//! the printer after the resident has left. On failure the caller still holds the PDF: the clerk
+//! can retry, or choose another printer.
+
+use std::fmt;
+use std::io::Cursor;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use ipp::operation::IppOperation;
+use ipp::prelude::*;
+
+/// What a printer says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrinterStatus {
+    /// Idle, printing or stopped.
+    pub state: PrinterState,
+    /// IPP `printer-state-reasons` other than `none` (media-empty, media-jam, door-open …).
+    pub reasons: Vec<String>,
+    /// Whether the queue takes new jobs.
+    pub accepting: bool,
+}
+
+/// `printer-state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrinterState {
+    /// 3
+    Idle,
+    /// 4
+    Printing,
+    /// 5
+    Stopped,
+}
+
+impl PrinterStatus {
+    /// Whether a resident can be told "your forms will print": accepting, not stopped, and no
+    /// reason that stops paper (paper out, jam, door open, offline).
+    pub fn can_print(&self) -> bool {
+        self.accepting
+            && self.state != PrinterState::Stopped
+            && !self.reasons.iter().any(|r| {
+                [
+                    "media-empty",
+                    "media-needed",
+                    "media-jam",
+                    "door-open",
+                    "cover-open",
+                    "offline",
+                    "paused",
+                    "shutdown",
+                ]
+                .iter()
+                .any(|bad| r.starts_with(bad))
+            })
+    }
+
+    /// For the clerk bar and `kakanai printers`: 待機中 / 印刷中 / 停止 with the reasons.
+    pub fn describe(&self) -> String {
+        let state = match self.state {
+            PrinterState::Idle => "idle",
+            PrinterState::Printing => "printing",
+            PrinterState::Stopped => "stopped",
+        };
+        let mut text = state.to_owned();
+        if !self.accepting {
+            text.push_str(", not accepting jobs");
+        }
+        if !self.reasons.is_empty() {
+            text.push_str(&format!(" ({})", self.reasons.join(", ")));
+        }
+        text
+    }
+}
+
+/// Where a job got to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// Accepted, waiting.
+    Pending,
+    /// Held.
+    Held,
+    /// Printing.
+    Processing,
+    /// Stopped (the printer stopped).
+    Stopped,
+    /// Canceled.
+    Canceled,
+    /// Aborted by the system (the printer could not be reached …).
+    Aborted,
+    /// Printed.
+    Completed,
+}
+
+impl JobState {
+    fn from_ipp(v: i32) -> Self {
+        match v {
+            3 => JobState::Pending,
+            4 => JobState::Held,
+            5 => JobState::Processing,
+            6 => JobState::Stopped,
+            7 => JobState::Canceled,
+            8 => JobState::Aborted,
+            _ => JobState::Completed,
+        }
+    }
+}
+
+/// A print that did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum PrintError {
+    /// cupsd does not answer.
+    #[error("the print service at {server} cannot be reached ({detail}); is CUPS running?")]
+    Unreachable {
+        /// host:port.
+        server: String,
+        /// The client's message.
+        detail: String,
+    },
+    /// The queue does not exist.
+    #[error("there is no printer {0:?}; `kakanai printers` lists them")]
+    NoSuchPrinter(String),
+    /// The printer cannot print now.
+    #[error("the printer {printer:?} cannot print now: {status}")]
+    NotReady {
+        /// The queue.
+        printer: String,
+        /// Its state.
+        status: String,
+    },
+    /// The job ended without printing.
+    #[error("the print job on {printer:?} ended {state:?}{}", reasons_text(.reasons))]
+    JobFailed {
+        /// The queue.
+        printer: String,
+        /// How it ended.
+        state: JobState,
+        /// `job-state-reasons`.
+        reasons: Vec<String>,
+    },
+    /// The job did not finish in time; it was canceled so it cannot print later.
+    #[error("the print job on {printer:?} did not finish within {seconds} s and was canceled{}", reasons_text(.reasons))]
+    Timeout {
+        /// The queue.
+        printer: String,
+        /// The limit.
+        seconds: u64,
+        /// The job's last `job-state-reasons` (e.g. the printer cannot be reached).
+        reasons: Vec<String>,
+    },
+    /// IPP said something unexpected.
+    #[error("the print service answered {0}")]
+    Protocol(String),
+    /// Writing to the folder failed.
+    #[error("cannot write to the print folder: {0}")]
+    Folder(#[from] std::io::Error),
+}
+
+fn reasons_text(reasons: &[String]) -> String {
+    if reasons.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", reasons.join(", "))
+    }
+}
+
+/// A printer the kiosk can print on.
+pub trait Printer: Send {
+    /// Its name, for the clerk.
+    fn name(&self) -> String;
+    /// Its state now.
+    fn status(&self) -> Result<PrinterStatus, PrintError>;
+    /// Print `pdf`; `title` names the job (never personal data: the form names, say).
+    /// `progress` hears each job state as it changes.
+    fn print(
+        &self,
+        pdf: &[u8],
+        title: &str,
+        timeout: Duration,
+        progress: &mut dyn FnMut(JobState),
+    ) -> Result<(), PrintError>;
+}
+
+/// A CUPS queue over IPP.
+pub struct CupsPrinter {
+    /// host:port of cupsd (default localhost:631).
+    pub server: String,
+    /// The queue.
+    pub queue: String,
+}
+
+impl fmt::Debug for CupsPrinter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CupsPrinter({}/{})", self.server, self.queue)
+    }
+}
+
+fn text_of(v: &IppValue) -> Vec<String> {
+    match v {
+        IppValue::Array(items) => items.iter().flat_map(text_of).collect(),
+        other => vec![other.to_string()],
+    }
+}
+
+fn int_of(v: &IppValue) -> Option<i32> {
+    match v {
+        IppValue::Enum(i) | IppValue::Integer(i) => Some(*i),
+        _ => None,
+    }
+}
+
+fn status_from(group: &IppAttributeGroup) -> PrinterStatus {
+    let get = |n: &str| {
+        group
+            .attributes()
+            .iter()
+            .find(|a| a.name().to_string() == n)
+            .map(|a| a.value().clone())
+    };
+    let state = match get("printer-state").as_ref().and_then(int_of) {
+        Some(4) => PrinterState::Printing,
+        Some(5) => PrinterState::Stopped,
+        _ => PrinterState::Idle,
+    };
+    let reasons = get("printer-state-reasons")
+        .map(|v| text_of(&v))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r != "none")
+        .collect();
+    let accepting = !matches!(
+        get("printer-is-accepting-jobs"),
+        Some(IppValue::Boolean(false))
+    );
+    PrinterStatus {
+        state,
+        reasons,
+        accepting,
+    }
+}
+
+impl CupsPrinter {
+    /// The queue `queue` on cupsd at `server` (host:port).
+    pub fn new(server: &str, queue: &str) -> Self {
+        CupsPrinter {
+            server: server.to_owned(),
+            queue: queue.to_owned(),
+        }
+    }
+
+    fn uri(&self) -> Result<Uri, PrintError> {
+        format!("http://{}/printers/{}", self.server, self.queue)
+            .parse()
+            .map_err(|_| PrintError::NoSuchPrinter(self.queue.clone()))
+    }
+
+    fn client(&self, uri: Uri) -> IppClient {
+        IppClient::builder(uri)
+            .request_timeout(Duration::from_secs(10))
+            .build()
+    }
+
+    fn send(
+        &self,
+        client: &IppClient,
+        op: impl IppOperation,
+    ) -> Result<IppRequestResponse, PrintError> {
+        let response = client.send(op).map_err(|e| PrintError::Unreachable {
+            server: self.server.clone(),
+            detail: e.to_string(),
+        })?;
+        let status = response.header().status_code();
+        if status == StatusCode::ClientErrorNotFound {
+            return Err(PrintError::NoSuchPrinter(self.queue.clone()));
+        }
+        if !status.is_success() {
+            return Err(PrintError::Protocol(format!("{status:?}")));
+        }
+        Ok(response)
+    }
+
+    /// Submit the PDF; returns the job id as soon as CUPS has accepted it.
+    pub fn submit(&self, pdf: &[u8], title: &str) -> Result<i32, PrintError> {
+        let uri = self.uri()?;
+        let client = self.client(uri.clone());
+        let op = IppOperationBuilder::print_job(uri, IppPayload::new(Cursor::new(pdf.to_vec())))
+            .user_name("kakanai")
+            .job_title(title)
+            .document_format("application/pdf")
+            .build()
+            .map_err(|e| PrintError::Protocol(e.to_string()))?;
+        let response = self.send(&client, op)?;
+        response
+            .attributes()
+            .groups_of(DelimiterTag::JobAttributes)
+            .flat_map(|g| g.attributes().iter())
+            .find(|a| a.name().to_string() == "job-id")
+            .and_then(|a| int_of(a.value()))
+            .ok_or_else(|| PrintError::Protocol("no job-id in the Print-Job answer".into()))
+    }
+
+    fn job(&self, job: i32) -> Result<(JobState, Vec<String>), PrintError> {
+        let uri = self.uri()?;
+        let client = self.client(uri.clone());
+        let op = IppOperationBuilder::get_job_attributes(uri, job)
+            .build()
+            .map_err(|e| PrintError::Protocol(e.to_string()))?;
+        let response = self.send(&client, op)?;
+        let attrs: Vec<&IppAttribute> = response
+            .attributes()
+            .groups_of(DelimiterTag::JobAttributes)
+            .flat_map(|g| g.attributes().iter())
+            .collect();
+        let get = |n: &str| {
+            attrs
+                .iter()
+                .find(|a| a.name().to_string() == n)
+                .map(|a| a.value().clone())
+        };
+        let state = get("job-state")
+            .as_ref()
+            .and_then(int_of)
+            .map_or(JobState::Pending, JobState::from_ipp);
+        let reasons = get("job-state-reasons")
+            .map(|v| text_of(&v))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r != "none")
+            .collect();
+        Ok((state, reasons))
+    }
+
+    fn cancel(&self, job: i32) {
+        if let Ok(uri) = self.uri() {
+            let client = self.client(uri.clone());
+            if let Ok(op) = IppOperationBuilder::cancel_job(uri, job)
+                .user_name("kakanai")
+                .build()
+            {
+                let _ = client.send(op);
+            }
+        }
+    }
+}
+
+impl Printer for CupsPrinter {
+    fn name(&self) -> String {
+        self.queue.clone()
+    }
+
+    fn status(&self) -> Result<PrinterStatus, PrintError> {
+        let uri = self.uri()?;
+        let client = self.client(uri.clone());
+        let op = IppOperationBuilder::get_printer_attributes(uri)
+            .attributes([
+                "printer-state",
+                "printer-state-reasons",
+                "printer-is-accepting-jobs",
+            ])
+            .build()
+            .map_err(|e| PrintError::Protocol(e.to_string()))?;
+        let response = self.send(&client, op)?;
+        let group = response
+            .attributes()
+            .groups_of(DelimiterTag::PrinterAttributes)
+            .next()
+            .ok_or_else(|| PrintError::Protocol("no printer attributes".into()))?;
+        Ok(status_from(group))
+    }
+
+    fn print(
+        &self,
+        pdf: &[u8],
+        title: &str,
+        timeout: Duration,
+        progress: &mut dyn FnMut(JobState),
+    ) -> Result<(), PrintError> {
+        let status = self.status()?;
+        if !status.can_print() {
+            return Err(PrintError::NotReady {
+                printer: self.queue.clone(),
+                status: status.describe(),
+            });
+        }
+        let job = self.submit(pdf, title)?;
+        let deadline = Instant::now() + timeout;
+        let mut last = None;
+        loop {
+            let (state, reasons) = self.job(job)?;
+            if last != Some(state) {
+                progress(state);
+                last = Some(state);
+            }
+            match state {
+                JobState::Completed => return Ok(()),
+                JobState::Canceled | JobState::Aborted | JobState::Stopped => {
+                    if state == JobState::Stopped {
+                        self.cancel(job);
+                    }
+                    return Err(PrintError::JobFailed {
+                        printer: self.queue.clone(),
+                        state,
+                        reasons,
+                    });
+                }
+                _ if Instant::now() >= deadline => {
+                    self.cancel(job);
+                    return Err(PrintError::Timeout {
+                        printer: self.queue.clone(),
+                        seconds: timeout.as_secs(),
+                        reasons,
+                    });
+                }
+                _ => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+    }
+}
+
+/// Every queue on cupsd at `server` with its state.
+pub fn list_queues(server: &str) -> Result<Vec<(String, PrinterStatus)>, PrintError> {
+    let uri: Uri = format!("http://{server}/")
+        .parse()
+        .map_err(|_| PrintError::Protocol("bad server".into()))?;
+    let client = IppClient::builder(uri)
+        .request_timeout(Duration::from_secs(10))
+        .build();
+    let response = client
+        .send(IppOperationBuilder::cups().get_printers())
+        .map_err(|e| PrintError::Unreachable {
+            server: server.to_owned(),
+            detail: e.to_string(),
+        })?;
+    Ok(response
+        .attributes()
+        .groups_of(DelimiterTag::PrinterAttributes)
+        .filter_map(|g| {
+            let name = g
+                .attributes()
+                .iter()
+                .find(|a| a.name().to_string() == "printer-name")?
+                .value()
+                .to_string();
+            Some((name, status_from(g)))
+        })
+        .collect())
+}
+
+/// A folder: each job is a timestamped PDF, readable by its owner only.
+#[derive(Debug)]
+pub struct FolderPrinter {
+    /// Where the PDFs go.
+    pub dir: PathBuf,
+}
+
+impl Printer for FolderPrinter {
+    fn name(&self) -> String {
+        self.dir.display().to_string()
+    }
+
+    fn status(&self) -> Result<PrinterStatus, PrintError> {
+        let ok = std::fs::create_dir_all(&self.dir).is_ok() && self.dir.is_dir();
+        Ok(PrinterStatus {
+            state: if ok {
+                PrinterState::Idle
+            } else {
+                PrinterState::Stopped
+            },
+            reasons: if ok {
+                Vec::new()
+            } else {
+                vec!["folder-not-writable".into()]
+            },
+            accepting: ok,
+        })
+    }
+
+    fn print(
+        &self,
+        pdf: &[u8],
+        title: &str,
+        _timeout: Duration,
+        progress: &mut dyn FnMut(JobState),
+    ) -> Result<(), PrintError> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::create_dir_all(&self.dir)?;
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let safe: String = title
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let path = self.dir.join(format!("{stamp}-{safe}.pdf"));
+        progress(JobState::Processing);
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)?;
+        f.write_all(pdf)?;
+        progress(JobState::Completed);
+        Ok(())
+    }
+}
