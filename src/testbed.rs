@@ -244,7 +244,7 @@ impl Cupsd {
             conf.join("cupsd.conf"),
             format!(
                 "Listen 127.0.0.1:{port}\nLogLevel warn\nWebInterface No\nBrowsing Off\nDefaultAuthType None\n\
-                 PreserveJobFiles No\nPreserveJobHistory 300\nJobRetryLimit 0\n\
+                 PreserveJobFiles No\nPreserveJobHistory 300\nJobRetryLimit 0\nMaxJobs 0\n\
                  <Location />\n  Order allow,deny\n  Allow all\n</Location>\n\
                  <Policy default>\n  <Limit All>\n    Order deny,allow\n    Allow all\n  </Limit>\n</Policy>\n"
             ),
