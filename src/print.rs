@@ -422,6 +422,42 @@ impl Printer for CupsPrinter {
     }
 }
 
+/// CUPS-Get-Default, which the `ipp` crate has no builder for.
+struct CupsGetDefault;
+
+impl IppOperation for CupsGetDefault {
+    fn into_ipp_request(self) -> IppRequestResponse {
+        // Without a printer URI there is nothing that can fail to parse.
+        IppRequestResponse::new(IppVersion::v1_1(), Operation::CupsGetDefault, None)
+            .unwrap_or_else(|_| unreachable!("a request without a URI"))
+    }
+}
+
+/// The server's default queue, if one is set (the queue used when the config names none).
+pub fn default_queue(server: &str) -> Result<Option<String>, PrintError> {
+    let uri: Uri = format!("http://{server}/")
+        .parse()
+        .map_err(|_| PrintError::Protocol("bad server".into()))?;
+    let client = IppClient::builder(uri)
+        .request_timeout(Duration::from_secs(10))
+        .build();
+    let response = client
+        .send(CupsGetDefault)
+        .map_err(|e| PrintError::Unreachable {
+            server: server.to_owned(),
+            detail: e.to_string(),
+        })?;
+    if !response.header().status_code().is_success() {
+        return Ok(None);
+    }
+    Ok(response
+        .attributes()
+        .groups_of(DelimiterTag::PrinterAttributes)
+        .flat_map(|g| g.attributes().iter())
+        .find(|a| a.name().to_string() == "printer-name")
+        .map(|a| a.value().to_string()))
+}
+
 /// Every queue on cupsd at `server` with its state.
 pub fn list_queues(server: &str) -> Result<Vec<(String, PrinterStatus)>, PrintError> {
     let uri: Uri = format!("http://{server}/")

@@ -194,6 +194,19 @@ fn a_stopped_queue_is_reported_as_stopped_and_refuses_before_printing() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("kiosk\tstopped"), "{text}");
+    // With a default queue set, it is marked, and `print` uses it when none is named.
+    cupsd.admin("lpadmin", &["-d", "kiosk"]).unwrap();
+    assert_eq!(
+        kakanai::print::default_queue(&cupsd.server())
+            .unwrap()
+            .as_deref(),
+        Some("kiosk")
+    );
+    let out = kakanai()
+        .args(["printers", "--server", &cupsd.server()])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(default)"));
     // A queue that does not exist, and a cupsd that is not there, say so.
     let err = CupsPrinter::new(&cupsd.server(), "nope")
         .status()

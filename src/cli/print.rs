@@ -8,7 +8,7 @@ use clap::Args;
 use super::exit;
 use crate::forms::fonts::FontKey;
 use crate::forms::pdf::Canvas;
-use crate::print::{CupsPrinter, Printer, list_queues};
+use crate::print::{CupsPrinter, Printer, default_queue, list_queues};
 
 /// `kakanai printers`
 #[derive(Debug, Args)]
@@ -46,8 +46,14 @@ pub fn printers(args: PrintersArgs) -> i32 {
             exit::FAILED
         }
         Ok(queues) => {
+            let default = default_queue(&args.server).ok().flatten();
             for (name, status) in queues {
-                println!("{name}\t{}", status.describe());
+                let mark = if default.as_deref() == Some(name.as_str()) {
+                    "\t(default)"
+                } else {
+                    ""
+                };
+                println!("{name}\t{}{mark}", status.describe());
             }
             exit::OK
         }
