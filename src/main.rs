@@ -38,7 +38,7 @@ fn main() {
         Command::Forms(command) => kakanai::cli::forms::run(command),
         Command::Render(args) => kakanai::cli::forms::render(args),
         Command::Kpi(command) => kakanai::cli::kpi::run(command),
-        Command::Printers(args) => kakanai::cli::print::printers(args),
+        Command::Printers(args) => kakanai::cli::print::printers(args, &config),
         Command::Print(args) => kakanai::cli::print::print(args, &config),
     };
     std::process::exit(code);

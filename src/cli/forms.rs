@@ -156,6 +156,25 @@ pub fn render(args: RenderArgs) -> i32 {
     };
     let mut filled = Vec::new();
     for t in &chosen {
+        // An answer that is not one of its question's options would silently mark nothing.
+        for q in t
+            .spec
+            .questions
+            .iter()
+            .map(|q| q.get_ref())
+            .filter(|q| !q.options.is_empty())
+        {
+            if let Some(value) = answers.get(&q.id) {
+                for v in value.split(',').map(str::trim) {
+                    if !q.options.iter().any(|o| o.value == v) {
+                        eprintln!(
+                            "kakanai: form {}: answer {:?} to `{}` is not one of its options; nothing is marked for it",
+                            t.spec.id, v, q.id
+                        );
+                    }
+                }
+            }
+        }
         let answers = answers.clone().with_defaults(t);
         let input = FillInput {
             card: card.as_ref(),

@@ -13,9 +13,16 @@ use crate::print::{CupsPrinter, Printer, default_queue, list_queues};
 /// `kakanai printers`
 #[derive(Debug, Args)]
 pub struct PrintersArgs {
-    /// cupsd host:port.
-    #[arg(long, default_value = "localhost:631")]
-    server: String,
+    /// cupsd host:port (default: [printer] server in kakanai.toml, else localhost:631).
+    #[arg(long)]
+    server: Option<String>,
+}
+
+/// --server, else the config's, else the local cupsd.
+fn server_of(arg: &Option<String>, config: &crate::config::Config) -> String {
+    arg.clone()
+        .or_else(|| Some(config.printer.server.clone()).filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "localhost:631".to_owned())
 }
 
 /// `kakanai print`
@@ -30,23 +37,24 @@ pub struct PrintArgs {
     /// The queue (default: the config's).
     #[arg(long)]
     printer: Option<String>,
-    /// cupsd host:port.
-    #[arg(long, default_value = "localhost:631")]
-    server: String,
+    /// cupsd host:port (default: [printer] server in kakanai.toml, else localhost:631).
+    #[arg(long)]
+    server: Option<String>,
     /// Seconds to wait for the job to finish.
     #[arg(long, default_value_t = 120)]
     timeout: u64,
 }
 
 /// Run `printers`.
-pub fn printers(args: PrintersArgs) -> i32 {
-    match list_queues(&args.server) {
+pub fn printers(args: PrintersArgs, config: &crate::config::Config) -> i32 {
+    let server = server_of(&args.server, config);
+    match list_queues(&server) {
         Ok(queues) if queues.is_empty() => {
-            eprintln!("kakanai: no printers on {}", args.server);
+            eprintln!("kakanai: no printers on {server}");
             exit::FAILED
         }
         Ok(queues) => {
-            let default = default_queue(&args.server).ok().flatten();
+            let default = default_queue(&server).ok().flatten();
             for (name, status) in queues {
                 let mark = if default.as_deref() == Some(name.as_str()) {
                     "\t(default)"
@@ -125,6 +133,7 @@ pub fn test_page(terminal: &str) -> Result<Vec<u8>, crate::forms::pdf::RenderErr
 
 /// Run `print`.
 pub fn print(args: PrintArgs, config: &crate::config::Config) -> i32 {
+    let server = server_of(&args.server, config);
     let Some(queue) = args
         .printer
         .clone()
@@ -157,7 +166,7 @@ pub fn print(args: PrintArgs, config: &crate::config::Config) -> i32 {
             }
         }
     };
-    let printer = CupsPrinter::new(&args.server, &queue);
+    let printer = CupsPrinter::new(&server, &queue);
     match printer.print(
         &pdf,
         &title,
