@@ -433,20 +433,23 @@ impl IppOperation for CupsGetDefault {
     }
 }
 
-/// The server's default queue, if one is set (the queue used when the config names none).
-pub fn default_queue(server: &str) -> Result<Option<String>, PrintError> {
+/// Send a server-wide CUPS operation (not addressed to one queue).
+fn server_request(server: &str, op: impl IppOperation) -> Result<IppRequestResponse, PrintError> {
     let uri: Uri = format!("http://{server}/")
         .parse()
-        .map_err(|_| PrintError::Protocol("bad server".into()))?;
+        .map_err(|_| PrintError::Protocol(format!("{server:?} is not host:port")))?;
     let client = IppClient::builder(uri)
         .request_timeout(Duration::from_secs(10))
         .build();
-    let response = client
-        .send(CupsGetDefault)
-        .map_err(|e| PrintError::Unreachable {
-            server: server.to_owned(),
-            detail: e.to_string(),
-        })?;
+    client.send(op).map_err(|e| PrintError::Unreachable {
+        server: server.to_owned(),
+        detail: e.to_string(),
+    })
+}
+
+/// The server's default queue, if one is set (the queue used when the config names none).
+pub fn default_queue(server: &str) -> Result<Option<String>, PrintError> {
+    let response = server_request(server, CupsGetDefault)?;
     if !response.header().status_code().is_success() {
         return Ok(None);
     }
@@ -460,18 +463,7 @@ pub fn default_queue(server: &str) -> Result<Option<String>, PrintError> {
 
 /// Every queue on cupsd at `server` with its state.
 pub fn list_queues(server: &str) -> Result<Vec<(String, PrinterStatus)>, PrintError> {
-    let uri: Uri = format!("http://{server}/")
-        .parse()
-        .map_err(|_| PrintError::Protocol("bad server".into()))?;
-    let client = IppClient::builder(uri)
-        .request_timeout(Duration::from_secs(10))
-        .build();
-    let response = client
-        .send(IppOperationBuilder::cups().get_printers())
-        .map_err(|e| PrintError::Unreachable {
-            server: server.to_owned(),
-            detail: e.to_string(),
-        })?;
+    let response = server_request(server, IppOperationBuilder::cups().get_printers())?;
     Ok(response
         .attributes()
         .groups_of(DelimiterTag::PrinterAttributes)

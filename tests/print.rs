@@ -275,28 +275,12 @@ fn the_test_page_prints_the_terminal_the_time_and_japanese_in_both_fonts() {
     let page = wait_for(|| listener.received().into_iter().next());
     let file = dir.path().join("page.pdf");
     std::fs::write(&file, &page).unwrap();
-    let text = String::from_utf8(
-        std::process::Command::new("pdftotext")
-            .arg("-raw")
-            .arg(&file)
-            .arg("-")
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let text = support::pdf_text(&file);
     assert!(
         text.contains("印刷テスト") && text.contains("aoba-1f-01") && text.contains("明朝体"),
         "{text}"
     );
-    let fonts = String::from_utf8(
-        std::process::Command::new("pdffonts")
-            .arg(&file)
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let fonts = support::pdf_fonts(&file);
     assert!(
         fonts.contains("BIZUDMincho") && fonts.contains("BIZUDGothic"),
         "{fonts}"

@@ -509,16 +509,7 @@ fn the_report_pdf_has_the_table_and_the_charts_in_japanese() {
         "{}",
         String::from_utf8_lossy(&result.stderr)
     );
-    let text = String::from_utf8(
-        std::process::Command::new("pdftotext")
-            .args(["-raw"])
-            .arg(&out)
-            .arg("-")
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let text = support::pdf_text(&out);
     let in_range = generate(&PARAMS)
         .iter()
         .filter(|s| s.started + 9 * 3600 >= 20_414 * 86_400)
@@ -536,14 +527,7 @@ fn the_report_pdf_has_the_table_and_the_charts_in_japanese() {
             "{needle:?} missing from the report:\n{text}"
         );
     }
-    let fonts = String::from_utf8(
-        std::process::Command::new("pdffonts")
-            .arg(&out)
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let fonts = support::pdf_fonts(&out);
     assert!(
         fonts
             .lines()

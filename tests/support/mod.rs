@@ -76,6 +76,33 @@ pub fn assert_read_matches(read: &kakanai::card::CardRead, p: &CardProfile, name
     );
 }
 
+/// Output of a poppler tool (pdftotext, pdffonts …), which scripts/setup installs.
+pub fn poppler(program: &str, args: &[&std::ffi::OsStr]) -> String {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e} (scripts/setup installs poppler-utils)"));
+    assert!(
+        out.status.success(),
+        "{program}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The text of a PDF in the order it was written (`pdftotext -raw`).
+pub fn pdf_text(pdf: &Path) -> String {
+    poppler(
+        "pdftotext",
+        &["-raw".as_ref(), pdf.as_os_str(), "-".as_ref()],
+    )
+}
+
+/// `pdffonts` of a PDF.
+pub fn pdf_fonts(pdf: &Path) -> String {
+    poppler("pdffonts", &[pdf.as_os_str()])
+}
+
 /// The binary under test.
 pub fn kakanai() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_kakanai"))
