@@ -8,6 +8,7 @@ pub mod card;
 pub mod cli;
 pub mod config;
 pub mod forms;
+pub mod kiosk;
 pub mod print;
 pub mod testbed;
 pub mod usage;

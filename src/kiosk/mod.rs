@@ -1,0 +1,8 @@
+//! The kiosk's logic, with no window types: the session state machine ([`session`]) and the
+//! services it drives ([`services`]). `src/ui` (a later issue) draws [`session::Kiosk::screen`]
+//! and sends [`session::Event`]s from both touch screens.
+
+pub mod services;
+pub mod session;
+
+pub use session::{ClerkReason, Event, Kiosk, KioskConfig, Screen};

@@ -1,0 +1,796 @@
+//! The resident session as a plain state machine: screens, events, answers, timeouts, wipe.
+//!
+//! No window types here. The UI draws [`Kiosk::screen`] and the session, and turns touches (on
+//! either the front or the back screen) into the same [`Event`]s; tests send them directly.
+//! Card reads and prints run through the injected services, synchronously: a UI runs
+//! [`Kiosk::handle`] off its render thread. Every session ends with exactly one usage record,
+//! and with the personal data dropped (and so zeroed: `BasicFour`, `Answers` and the PIN buffer
+//! wipe themselves).
+
+use zeroize::Zeroize;
+
+use super::services::CardReader;
+use crate::card::{BasicFour, CardError, Credential, Date, Key, ReadOptions, Tries, Verification};
+use crate::forms::{Answers, FillInput, FilledForm, Template, fill, pdf};
+use crate::print::Printer;
+use crate::usage::Recorder;
+use crate::usage::record::{
+    CardCheck, Event as UsageEvent, EventKind, FormRef, Identification, Language, Mode, Outcome,
+    PrintedForm, Satisfaction, SessionRecord, Slug, Timestamp,
+};
+
+/// What the screens show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    /// Start; language choice.
+    Idle,
+    /// Choose one or more forms.
+    ChooseForms,
+    /// Card + PIN, card + 照合番号B, or no card.
+    ChooseIdentification,
+    /// "Place your card."
+    PlaceCard,
+    /// The PIN pad (tries left shown before typing).
+    Pin,
+    /// 照合番号B entry.
+    CodeB,
+    /// The clerk types the data (no card).
+    StaffEntry,
+    /// Check the four fields.
+    Confirm,
+    /// A form's question.
+    Question {
+        /// Index into the chosen forms.
+        form: usize,
+        /// Index into that form's questions.
+        question: usize,
+    },
+    /// Every page before printing.
+    Preview,
+    /// Printed: take your card and forms to the window; optional survey.
+    Done,
+    /// Something only the clerk can resolve; the back screen shows why.
+    SeeClerk(ClerkReason),
+}
+
+/// Why the resident is sent to the clerk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClerkReason {
+    /// One try left: nothing was sent.
+    LastTryGuarded,
+    /// The PIN (or 照合番号B) is blocked.
+    Blocked,
+    /// Not a My Number card.
+    NotMyNumberCard,
+    /// The card could not be read (the message is the clerk's).
+    ReadFailed(String),
+    /// A form could not be filled (a value that does not fit, …).
+    FormFailed(String),
+    /// The printer failed; the forms are kept for a retry.
+    PrintFailed(String),
+    /// The resident said the data is wrong.
+    DataWrong,
+}
+
+/// Touches, card events and clerk actions.
+#[derive(Debug)]
+pub enum Event {
+    /// Start a session in a language.
+    Start(Language),
+    /// Choose or un-choose a form.
+    ToggleForm(String),
+    /// Go on.
+    Next,
+    /// Go back (never loses what was entered).
+    Back,
+    /// How to identify.
+    Identify(Identification),
+    /// The reader has a card.
+    CardInserted,
+    /// The card left the reader.
+    CardRemoved,
+    /// A PIN pad digit.
+    PinDigit(u8),
+    /// Erase the last digit.
+    PinErase,
+    /// 照合番号B: date of birth, expiry year, security code.
+    CodeB {
+        /// 生年月日.
+        birth_date: Date,
+        /// The card's expiry year.
+        expiry_year: u16,
+        /// The security code.
+        security_code: String,
+    },
+    /// The clerk entered the data (no card).
+    StaffEntered(BasicFour),
+    /// Answer the current question.
+    Answer(String),
+    /// "This is wrong": call the clerk.
+    DataWrong,
+    /// Print everything (also the clerk's retry after a print failure).
+    Print,
+    /// The survey (1–5).
+    Survey(u8),
+    /// Finish: wipe and back to idle.
+    Finish,
+    /// The resident calls the clerk.
+    CallClerk,
+    /// The clerk takes over (staff-operated).
+    ClerkTakeOver,
+    /// The clerk resets the session.
+    Reset,
+    /// Time passes (the UI sends this every second).
+    Tick,
+}
+
+/// Settings of the session.
+pub struct KioskConfig {
+    /// This kiosk.
+    pub terminal: Slug,
+    /// The window residents are sent to.
+    pub window: Option<Slug>,
+    /// No touch for this long ends the session.
+    pub idle_timeout_s: i64,
+    /// The card read's guard and trust anchors.
+    pub read: ReadOptions,
+    /// How long a print may take.
+    pub print_timeout_s: u64,
+}
+
+/// One resident's session: everything personal lives here and dies with it.
+struct Session {
+    started: Timestamp,
+    last_touch: Timestamp,
+    language: Language,
+    mode: Mode,
+    assisted: bool,
+    help_requested: bool,
+    identification: Identification,
+    chosen: Vec<usize>,
+    first_choice_at: Option<Timestamp>,
+    answers: Vec<Answers>,
+    tries: Option<Tries>,
+    pin: String,
+    data: Option<BasicFour>,
+    verification: Option<Verification>,
+    card_read_ms: Option<u32>,
+    filled: Vec<FilledForm>,
+    pdf: Option<Vec<u8>>,
+    satisfaction: Option<Satisfaction>,
+    events: Vec<UsageEvent>,
+    printed: bool,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.pin.zeroize();
+        if let Some(p) = &mut self.pdf {
+            p.zeroize();
+        }
+    }
+}
+
+/// The kiosk: templates, services, the current screen and session.
+pub struct Kiosk {
+    templates: Vec<Template>,
+    reader: Box<dyn CardReader>,
+    printer: Box<dyn Printer>,
+    recorder: Recorder,
+    config: KioskConfig,
+    clock: Box<dyn Fn() -> Timestamp + Send>,
+    screen: Screen,
+    session: Option<Session>,
+}
+
+fn system_now() -> Timestamp {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+impl Kiosk {
+    /// A kiosk at its idle screen.
+    pub fn new(
+        templates: Vec<Template>,
+        reader: Box<dyn CardReader>,
+        printer: Box<dyn Printer>,
+        recorder: Recorder,
+        config: KioskConfig,
+    ) -> Self {
+        Kiosk {
+            templates,
+            reader,
+            printer,
+            recorder,
+            config,
+            clock: Box::new(system_now),
+            screen: Screen::Idle,
+            session: None,
+        }
+    }
+
+    /// Replace the clock (tests).
+    pub fn with_clock(mut self, clock: impl Fn() -> Timestamp + Send + 'static) -> Self {
+        self.clock = Box::new(clock);
+        self
+    }
+
+    /// The screen to draw.
+    pub fn screen(&self) -> &Screen {
+        &self.screen
+    }
+
+    /// The forms offered.
+    pub fn templates(&self) -> &[Template] {
+        &self.templates
+    }
+
+    /// The chosen forms' ids, in order.
+    pub fn chosen(&self) -> Vec<&str> {
+        self.session
+            .as_ref()
+            .map(|s| {
+                s.chosen
+                    .iter()
+                    .map(|i| self.templates[*i].spec.id.as_str())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The card data, while a session holds it (the confirm screen).
+    pub fn data(&self) -> Option<&BasicFour> {
+        self.session.as_ref().and_then(|s| s.data.as_ref())
+    }
+
+    /// The integrity result, for the clerk bar.
+    pub fn verification(&self) -> Option<&Verification> {
+        self.session.as_ref().and_then(|s| s.verification.as_ref())
+    }
+
+    /// Tries left, shown before the PIN is typed.
+    pub fn tries(&self) -> Option<Tries> {
+        self.session.as_ref().and_then(|s| s.tries)
+    }
+
+    /// Digits typed so far (the pad shows this many dots).
+    pub fn pin_length(&self) -> usize {
+        self.session.as_ref().map_or(0, |s| s.pin.len())
+    }
+
+    /// The rendered PDF (preview and retry).
+    pub fn pdf(&self) -> Option<&[u8]> {
+        self.session.as_ref().and_then(|s| s.pdf.as_deref())
+    }
+
+    /// Whether the resident has asked for the clerk (the back screen's signal).
+    pub fn help_requested(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.help_requested)
+    }
+
+    /// The usage recorder (the clerk bar shows its health).
+    pub fn recorder(&self) -> &Recorder {
+        &self.recorder
+    }
+
+    fn now(&self) -> Timestamp {
+        (self.clock)()
+    }
+
+    fn note(&mut self, kind: EventKind) {
+        let at = self.now();
+        if let Some(s) = &mut self.session {
+            s.events.push(UsageEvent { at, kind });
+        }
+    }
+
+    /// Handle one event; returns the screen to draw.
+    pub fn handle(&mut self, event: Event) -> &Screen {
+        let now = self.now();
+        if !matches!(event, Event::Tick) {
+            if let Some(s) = &mut self.session {
+                s.last_touch = now;
+            }
+        }
+        let next = self.step(event);
+        if let Some(screen) = next {
+            self.screen = screen;
+        }
+        &self.screen
+    }
+
+    fn step(&mut self, event: Event) -> Option<Screen> {
+        let now = self.now();
+        match (&self.screen.clone(), event) {
+            (_, Event::Tick) => {
+                let idle = self.session.as_ref().map(|s| now - s.last_touch);
+                if idle.is_some_and(|i| i >= self.config.idle_timeout_s) {
+                    self.end(Outcome::TimedOut);
+                    return Some(Screen::Idle);
+                }
+                None
+            }
+            (_, Event::Reset) => {
+                if self.session.is_some() {
+                    self.end(Outcome::Cancelled);
+                }
+                Some(Screen::Idle)
+            }
+            (_, Event::CallClerk) => {
+                self.note(EventKind::HelpRequested);
+                if let Some(s) = &mut self.session {
+                    s.help_requested = true;
+                }
+                None
+            }
+            (_, Event::ClerkTakeOver) => {
+                self.note(EventKind::ClerkTakeOver);
+                if let Some(s) = &mut self.session {
+                    s.mode = Mode::StaffOperated;
+                    s.assisted = true;
+                }
+                None
+            }
+            (Screen::Idle, Event::Start(language)) => {
+                self.session = Some(Session {
+                    started: now,
+                    last_touch: now,
+                    language,
+                    mode: Mode::SelfService,
+                    assisted: false,
+                    help_requested: false,
+                    identification: Identification::Pin,
+                    chosen: Vec::new(),
+                    first_choice_at: None,
+                    answers: Vec::new(),
+                    tries: None,
+                    pin: String::new(),
+                    data: None,
+                    verification: None,
+                    card_read_ms: None,
+                    filled: Vec::new(),
+                    pdf: None,
+                    satisfaction: None,
+                    events: Vec::new(),
+                    printed: false,
+                });
+                Some(Screen::ChooseForms)
+            }
+            (Screen::ChooseForms, Event::ToggleForm(id)) => {
+                let index = self.templates.iter().position(|t| t.spec.id == id)?;
+                let answers = Answers::new().with_defaults(&self.templates[index]);
+                let s = self.session.as_mut()?;
+                match s.chosen.iter().position(|i| *i == index) {
+                    Some(at) => {
+                        s.chosen.remove(at);
+                        s.answers.remove(at);
+                    }
+                    None => {
+                        s.chosen.push(index);
+                        s.answers.push(answers);
+                        s.first_choice_at.get_or_insert(now);
+                    }
+                }
+                None
+            }
+            (Screen::ChooseForms, Event::Next) => {
+                (!self.session.as_ref()?.chosen.is_empty()).then_some(Screen::ChooseIdentification)
+            }
+            (Screen::ChooseForms, Event::Back) => {
+                self.end(Outcome::Cancelled);
+                Some(Screen::Idle)
+            }
+            (Screen::ChooseIdentification, Event::Identify(how)) => {
+                let s = self.session.as_mut()?;
+                s.identification = how;
+                if how == Identification::None {
+                    s.mode = Mode::StaffOperated;
+                    s.assisted = true;
+                    return Some(Screen::StaffEntry);
+                }
+                Some(Screen::PlaceCard)
+            }
+            (Screen::ChooseIdentification, Event::Back) => Some(Screen::ChooseForms),
+            (Screen::PlaceCard, Event::CardInserted) => Some(self.probe()),
+            (Screen::PlaceCard | Screen::StaffEntry, Event::Back) => {
+                Some(Screen::ChooseIdentification)
+            }
+            (Screen::Pin, Event::PinDigit(d)) if d <= 9 => {
+                let s = self.session.as_mut()?;
+                if s.pin.len() < 4 {
+                    s.pin.push(char::from(b'0' + d));
+                }
+                if s.pin.len() == 4 {
+                    let credential = Credential::pin(&s.pin);
+                    s.pin.zeroize();
+                    return Some(match credential {
+                        Ok(c) => self.read(&c),
+                        Err(e) => Screen::SeeClerk(ClerkReason::ReadFailed(e.to_string())),
+                    });
+                }
+                None
+            }
+            (Screen::Pin, Event::PinErase) => {
+                self.session.as_mut()?.pin.pop();
+                None
+            }
+            (Screen::Pin | Screen::CodeB, Event::Back) => {
+                self.session.as_mut()?.pin.zeroize();
+                Some(Screen::PlaceCard)
+            }
+            (
+                Screen::CodeB,
+                Event::CodeB {
+                    birth_date,
+                    expiry_year,
+                    mut security_code,
+                },
+            ) => {
+                let credential = Credential::code_b(birth_date, expiry_year, &security_code);
+                security_code.zeroize();
+                Some(match credential {
+                    Ok(c) => self.read(&c),
+                    Err(_) => Screen::CodeB,
+                })
+            }
+            (Screen::StaffEntry, Event::StaffEntered(data)) => {
+                self.session.as_mut()?.data = Some(data);
+                Some(Screen::Confirm)
+            }
+            (_, Event::CardRemoved) => self.card_removed(),
+            (Screen::Confirm, Event::DataWrong) => {
+                self.note(EventKind::HelpRequested);
+                self.session.as_mut()?.help_requested = true;
+                Some(Screen::SeeClerk(ClerkReason::DataWrong))
+            }
+            (Screen::Confirm, Event::Next) => {
+                Some(self.first_question().unwrap_or_else(|| self.preview()))
+            }
+            (Screen::Confirm, Event::Back) => Some(match self.session.as_ref()?.identification {
+                Identification::None => Screen::StaffEntry,
+                _ => Screen::PlaceCard,
+            }),
+            (Screen::Question { form, question }, Event::Answer(value)) => {
+                let id = self.templates[self.session.as_ref()?.chosen[*form]]
+                    .spec
+                    .questions[*question]
+                    .get_ref()
+                    .id
+                    .clone();
+                self.session.as_mut()?.answers[*form].set(&id, value);
+                None
+            }
+            (Screen::Question { form, question }, Event::Next) => {
+                let (form, question) = (*form, *question);
+                let s = self.session.as_ref()?;
+                let q = self.templates[s.chosen[form]].spec.questions[question].get_ref();
+                if q.required && s.answers[form].get(&q.id).is_none() {
+                    return None;
+                }
+                Some(
+                    self.question_after(form, question)
+                        .unwrap_or_else(|| self.preview()),
+                )
+            }
+            (Screen::Question { form, question }, Event::Back) => Some(
+                self.question_before(*form, *question)
+                    .unwrap_or(Screen::Confirm),
+            ),
+            (Screen::Preview, Event::Back) => Some(self.last_question().unwrap_or(Screen::Confirm)),
+            (Screen::Preview | Screen::SeeClerk(ClerkReason::PrintFailed(_)), Event::Print) => {
+                Some(self.print())
+            }
+            (Screen::Done, Event::Survey(n)) => {
+                self.session.as_mut()?.satisfaction = Satisfaction::new(n);
+                None
+            }
+            (Screen::Done, Event::Finish) => {
+                self.end(Outcome::Printed);
+                Some(Screen::Idle)
+            }
+            _ => None,
+        }
+    }
+
+    /// The card was placed: identify it and read the counters before any PIN.
+    fn probe(&mut self) -> Screen {
+        let result = self.reader.probe();
+        let guard = self.config.read.guard_at;
+        let Some(s) = self.session.as_mut() else {
+            return Screen::Idle;
+        };
+        let key = if s.identification == Identification::CodeB {
+            Key::CodeB
+        } else {
+            Key::Pin
+        };
+        match result {
+            Ok(tries) => {
+                s.tries = Some(tries);
+                match tries.of(key) {
+                    Some(0) => {
+                        self.note(EventKind::PinBlocked);
+                        Screen::SeeClerk(ClerkReason::Blocked)
+                    }
+                    Some(n) if n <= guard => {
+                        self.note(EventKind::LockoutGuard);
+                        Screen::SeeClerk(ClerkReason::LastTryGuarded)
+                    }
+                    _ if key == Key::CodeB => Screen::CodeB,
+                    _ => Screen::Pin,
+                }
+            }
+            Err(CardError::NotMyNumberCard) => {
+                self.note(EventKind::CardNotMyNumber);
+                Screen::SeeClerk(ClerkReason::NotMyNumberCard)
+            }
+            Err(CardError::NoCard | CardError::CardRemoved) => Screen::PlaceCard,
+            Err(e) => {
+                self.note(EventKind::CardReadFailed);
+                Screen::SeeClerk(ClerkReason::ReadFailed(e.to_string()))
+            }
+        }
+    }
+
+    fn read(&mut self, credential: &Credential) -> Screen {
+        let started = std::time::Instant::now();
+        let result = self.reader.read(credential, &self.config.read);
+        let elapsed = started.elapsed().as_millis().min(u128::from(u32::MAX)) as u32;
+        let key = credential.key();
+        match result {
+            Ok(read) => {
+                let s = match self.session.as_mut() {
+                    Some(s) => s,
+                    None => return Screen::Idle,
+                };
+                s.data = Some(read.data);
+                s.verification = Some(read.verification);
+                s.card_read_ms = Some(elapsed);
+                Screen::Confirm
+            }
+            Err(CardError::WrongPin { tries_left, .. }) => {
+                self.note(EventKind::PinWrong);
+                if let Some(t) = self.session.as_mut().and_then(|s| s.tries.as_mut()) {
+                    match key {
+                        Key::Pin => t.pin = tries_left,
+                        Key::CodeB => t.code_b = tries_left,
+                    }
+                }
+                match tries_left {
+                    Some(n) if n <= self.config.read.guard_at => {
+                        self.note(EventKind::LockoutGuard);
+                        Screen::SeeClerk(ClerkReason::LastTryGuarded)
+                    }
+                    _ if key == Key::CodeB => Screen::CodeB,
+                    _ => Screen::Pin,
+                }
+            }
+            Err(CardError::LastTryGuarded { .. }) => {
+                self.note(EventKind::LockoutGuard);
+                Screen::SeeClerk(ClerkReason::LastTryGuarded)
+            }
+            Err(CardError::Blocked { .. }) => {
+                self.note(EventKind::PinBlocked);
+                Screen::SeeClerk(ClerkReason::Blocked)
+            }
+            Err(CardError::CardRemoved | CardError::NoCard) => {
+                self.note(EventKind::CardRemoved);
+                Screen::PlaceCard
+            }
+            Err(e) => {
+                self.note(EventKind::CardReadFailed);
+                Screen::SeeClerk(ClerkReason::ReadFailed(e.to_string()))
+            }
+        }
+    }
+
+    /// The card left: before the print, its data is wiped and the resident places it again;
+    /// at and after the print, taking the card is what the resident is asked to do.
+    fn card_removed(&mut self) -> Option<Screen> {
+        let s = self.session.as_mut()?;
+        if s.printed || s.identification == Identification::None {
+            return None;
+        }
+        s.data = None;
+        s.verification = None;
+        s.pin.zeroize();
+        s.filled.clear();
+        if let Some(p) = &mut s.pdf {
+            p.zeroize();
+        }
+        s.pdf = None;
+        let had_card = !matches!(
+            self.screen,
+            Screen::PlaceCard | Screen::ChooseIdentification | Screen::ChooseForms | Screen::Idle
+        );
+        had_card.then(|| {
+            self.note(EventKind::CardRemoved);
+            Screen::PlaceCard
+        })
+    }
+
+    fn questions_of(&self, form: usize) -> usize {
+        self.session
+            .as_ref()
+            .map_or(0, |s| self.templates[s.chosen[form]].spec.questions.len())
+    }
+
+    fn first_question(&self) -> Option<Screen> {
+        let forms = self.session.as_ref()?.chosen.len();
+        (0..forms)
+            .find(|f| self.questions_of(*f) > 0)
+            .map(|form| Screen::Question { form, question: 0 })
+    }
+
+    fn question_after(&self, form: usize, question: usize) -> Option<Screen> {
+        if question + 1 < self.questions_of(form) {
+            return Some(Screen::Question {
+                form,
+                question: question + 1,
+            });
+        }
+        let forms = self.session.as_ref()?.chosen.len();
+        (form + 1..forms)
+            .find(|f| self.questions_of(*f) > 0)
+            .map(|form| Screen::Question { form, question: 0 })
+    }
+
+    fn question_before(&self, form: usize, question: usize) -> Option<Screen> {
+        if question > 0 {
+            return Some(Screen::Question {
+                form,
+                question: question - 1,
+            });
+        }
+        (0..form)
+            .rev()
+            .find(|f| self.questions_of(*f) > 0)
+            .map(|f| Screen::Question {
+                form: f,
+                question: self.questions_of(f) - 1,
+            })
+    }
+
+    fn last_question(&self) -> Option<Screen> {
+        let forms = self.session.as_ref()?.chosen.len();
+        (0..forms)
+            .rev()
+            .find(|f| self.questions_of(*f) > 0)
+            .map(|f| Screen::Question {
+                form: f,
+                question: self.questions_of(f) - 1,
+            })
+    }
+
+    /// Fill and render every chosen form: the preview shows exactly what prints.
+    fn preview(&mut self) -> Screen {
+        let today = {
+            let d = myna_card::Date::from_unix_seconds(self.now() + 9 * 3600);
+            Date::new(d.year, d.month, d.day).unwrap_or_else(|| unreachable!("a civil date"))
+        };
+        let Some(s) = self.session.as_mut() else {
+            return Screen::Idle;
+        };
+        let mut filled = Vec::new();
+        for (i, index) in s.chosen.iter().enumerate() {
+            let input = FillInput {
+                card: s.data.as_ref(),
+                answers: &s.answers[i],
+                today,
+            };
+            match fill(&self.templates[*index], &input) {
+                Ok(f) => filled.push(f),
+                Err(e) => return Screen::SeeClerk(ClerkReason::FormFailed(e.to_string())),
+            }
+        }
+        let items: Vec<_> = s
+            .chosen
+            .iter()
+            .zip(&filled)
+            .map(|(i, f)| (&self.templates[*i], f, 1))
+            .collect();
+        match pdf::render(&items, "kakanai") {
+            Ok(bytes) => {
+                s.pdf = Some(bytes);
+                s.filled = filled;
+                Screen::Preview
+            }
+            Err(e) => Screen::SeeClerk(ClerkReason::FormFailed(e.to_string())),
+        }
+    }
+
+    fn print(&mut self) -> Screen {
+        let title = format!("kakanai {}", self.chosen().join(" "));
+        let timeout = std::time::Duration::from_secs(self.config.print_timeout_s);
+        let Some(pdf) = self.session.as_ref().and_then(|s| s.pdf.clone()) else {
+            return Screen::Preview;
+        };
+        let result = self.printer.print(&pdf, &title, timeout, &mut |_| {});
+        let mut pdf = pdf;
+        pdf.zeroize();
+        match result {
+            Ok(()) => {
+                if let Some(s) = self.session.as_mut() {
+                    s.printed = true;
+                }
+                Screen::Done
+            }
+            Err(e) => {
+                self.note(EventKind::PrinterError);
+                Screen::SeeClerk(ClerkReason::PrintFailed(e.to_string()))
+            }
+        }
+    }
+
+    /// End the session: one usage record, then everything personal is dropped.
+    fn end(&mut self, outcome: Outcome) {
+        let Some(s) = self.session.take() else { return };
+        let now = self.now();
+        let outcome = match outcome {
+            Outcome::Cancelled | Outcome::TimedOut
+                if s.events.iter().any(|e| e.kind == EventKind::PrinterError) && !s.printed =>
+            {
+                Outcome::PrintError
+            }
+            Outcome::Cancelled | Outcome::TimedOut
+                if s.events.iter().any(|e| {
+                    matches!(
+                        e.kind,
+                        EventKind::PinBlocked
+                            | EventKind::LockoutGuard
+                            | EventKind::CardNotMyNumber
+                            | EventKind::CardReadFailed
+                    )
+                }) && s.data.is_none() =>
+            {
+                Outcome::CardError
+            }
+            other => other,
+        };
+        let forms = if s.printed {
+            s.chosen
+                .iter()
+                .zip(&s.filled)
+                .filter_map(|(i, f)| {
+                    Some(PrintedForm {
+                        form: FormRef::of(&self.templates[*i])?,
+                        copies: 1,
+                        pages: 1,
+                        fields_filled: f.filled as u16,
+                        fields_total: f.fields_total as u16,
+                    })
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let record = SessionRecord {
+            terminal: self.config.terminal.clone(),
+            window: self.config.window.clone(),
+            started: s.started,
+            ended: now.max(s.started),
+            mode: s.mode,
+            assisted: s.assisted,
+            language: s.language,
+            identification: s.identification,
+            card_check: match &s.verification {
+                None => CardCheck::NotRead,
+                Some(v) if v.is_verified() => CardCheck::Verified,
+                Some(_) => CardCheck::Unverified,
+            },
+            outcome,
+            satisfaction: s.satisfaction,
+            card_read_ms: s.card_read_ms,
+            choice_to_print_s: if s.printed {
+                s.first_choice_at.map(|t| (now - t).max(0) as u32)
+            } else {
+                None
+            },
+            forms,
+            events: s.events.clone(),
+        };
+        self.recorder.record(record);
+        drop(s);
+    }
+}

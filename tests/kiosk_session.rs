@@ -1,0 +1,394 @@
+//! Whole resident sessions through the kiosk's state machine, with no window: the simulated
+//! card in-process, the real forms, the folder printer, a usage database on disk. Each path ends
+//! with what was printed (the PDF's text) and what was logged.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use kakanai::card::sim::SimCard;
+use kakanai::card::{Date, ReadOptions};
+use kakanai::kiosk::services::SimReader;
+use kakanai::kiosk::{ClerkReason, Event, Kiosk, KioskConfig, Screen};
+use kakanai::print::{FolderPrinter, JobState, PrintError, Printer, PrinterStatus};
+use kakanai::usage::Recorder;
+use kakanai::usage::record::{Identification, Language, Slug};
+use kakanai::usage::store::Store;
+use support::{keys, options, pdf_text, profile};
+
+struct Setup {
+    kiosk: Kiosk,
+    clock: Arc<AtomicI64>,
+    out: PathBuf,
+    db: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn setup(card: Option<&str>, printer: Option<Box<dyn Printer>>) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let (templates, errors) =
+        kakanai::forms::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("forms"));
+    assert!(errors.is_empty(), "{errors:?}");
+    let out = dir.path().join("printed");
+    let db = dir.path().join("usage.db");
+    let clock = Arc::new(AtomicI64::new(1_763_700_000));
+    let c = clock.clone();
+    let reader = SimReader {
+        card: card.map(|name| SimCard::new(&profile(name), keys())),
+    };
+    let kiosk = Kiosk::new(
+        templates,
+        Box::new(reader),
+        printer.unwrap_or_else(|| Box::new(FolderPrinter { dir: out.clone() })),
+        Recorder::open(&db),
+        KioskConfig {
+            terminal: Slug::new("kiosk-01").unwrap(),
+            window: Slug::new("1"),
+            idle_timeout_s: 120,
+            read: ReadOptions { ..options() },
+            print_timeout_s: 30,
+        },
+    )
+    .with_clock(move || c.load(Ordering::SeqCst));
+    Setup {
+        kiosk,
+        clock,
+        out,
+        db,
+        _dir: dir,
+    }
+}
+
+impl Setup {
+    fn send(&mut self, event: Event) -> Screen {
+        self.clock.fetch_add(3, Ordering::SeqCst);
+        self.kiosk.handle(event).clone()
+    }
+
+    fn pin(&mut self, digits: &str) -> Screen {
+        let mut last = self.kiosk.screen().clone();
+        for d in digits.bytes() {
+            last = self.send(Event::PinDigit(d - b'0'));
+        }
+        last
+    }
+
+    /// Through the questions with the defaults, to the preview.
+    fn through_questions(&mut self) -> Screen {
+        let mut screen = self.send(Event::Next);
+        while let Screen::Question { .. } = screen {
+            screen = self.send(Event::Next);
+        }
+        screen
+    }
+
+    fn printed_text(&self) -> Vec<String> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.out)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files.iter().map(|f| pdf_text(f)).collect()
+    }
+
+    fn log(&self, column: &str) -> Vec<String> {
+        let store = Store::open(&self.db).unwrap();
+        let mut stmt = store
+            .connection()
+            .prepare(&format!("SELECT {column} FROM sessions ORDER BY id"))
+            .unwrap();
+        stmt.query_map([], |r| r.get::<_, rusqlite::types::Value>(0))
+            .unwrap()
+            .map(|v| format!("{:?}", v.unwrap()))
+            .collect()
+    }
+
+    fn events(&self) -> Vec<i64> {
+        let store = Store::open(&self.db).unwrap();
+        let mut stmt = store
+            .connection()
+            .prepare("SELECT kind FROM events ORDER BY rowid")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+}
+
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[test]
+fn a_pin_session_prints_the_residents_form_and_logs_it_once() {
+    let mut k = setup(Some("standard"), None);
+    assert_eq!(k.send(Event::Start(Language::JA)), Screen::ChooseForms);
+    assert_eq!(
+        k.send(Event::Next),
+        Screen::ChooseForms,
+        "no form chosen yet"
+    );
+    k.send(Event::ToggleForm("juminhyo".into()));
+    assert_eq!(k.send(Event::Next), Screen::ChooseIdentification);
+    assert_eq!(
+        k.send(Event::Identify(Identification::Pin)),
+        Screen::PlaceCard
+    );
+    assert_eq!(k.send(Event::CardInserted), Screen::Pin);
+    assert_eq!(
+        k.kiosk.tries().unwrap().pin,
+        Some(3),
+        "tries are shown before the PIN is typed"
+    );
+    k.pin("12");
+    assert_eq!(k.kiosk.pin_length(), 2);
+    assert_eq!(k.pin("34"), Screen::Confirm);
+    assert_eq!(k.kiosk.data().unwrap().name(), "山田　太郎");
+    assert!(k.kiosk.verification().unwrap().is_verified());
+    assert_eq!(k.through_questions(), Screen::Preview);
+    assert!(k.kiosk.pdf().is_some());
+    assert_eq!(k.send(Event::Print), Screen::Done);
+    k.send(Event::Survey(5));
+    assert_eq!(k.send(Event::Finish), Screen::Idle);
+    assert!(k.kiosk.data().is_none(), "the data outlived the session");
+
+    let printed = k.printed_text();
+    assert_eq!(printed.len(), 1);
+    let p = profile("standard");
+    assert!(
+        squeeze(&printed[0]).contains(&squeeze(&p.address))
+            && printed[0].contains("住民票の写し等交付請求書")
+    );
+    assert_eq!(k.log("outcome"), ["Integer(0)"]);
+    assert_eq!(k.log("identification"), ["Integer(1)"]);
+    assert_eq!(k.log("satisfaction"), ["Integer(5)"]);
+    assert_eq!(k.log("card_check"), ["Integer(1)"]);
+    let store = Store::open(&k.db).unwrap();
+    let forms: i64 = store
+        .connection()
+        .query_row("SELECT count(*) FROM printed", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(forms, 1);
+}
+
+#[test]
+fn wrong_pins_count_down_and_the_guard_sends_the_resident_to_the_clerk() {
+    let mut k = setup(Some("standard"), None);
+    k.send(Event::Start(Language::EN));
+    k.send(Event::ToggleForm("koseki".into()));
+    k.send(Event::Next);
+    k.send(Event::Identify(Identification::Pin));
+    k.send(Event::CardInserted);
+    assert_eq!(k.pin("9999"), Screen::Pin);
+    assert_eq!(k.kiosk.tries().unwrap().pin, Some(2));
+    assert_eq!(k.pin("9999"), Screen::SeeClerk(ClerkReason::LastTryGuarded));
+    assert_eq!(k.send(Event::Reset), Screen::Idle);
+    assert!(k.printed_text().is_empty());
+    assert_eq!(k.log("outcome"), ["Integer(3)"], "card error");
+    // pin_wrong ×2, then the guard.
+    assert_eq!(k.events(), [3, 3, 5]);
+}
+
+#[test]
+fn a_card_with_one_try_left_never_sees_a_pin_and_a_blocked_one_reads_with_code_b() {
+    let mut k = setup(Some("one-try-left"), None);
+    k.send(Event::Start(Language::JA));
+    k.send(Event::ToggleForm("juminhyo".into()));
+    k.send(Event::Next);
+    k.send(Event::Identify(Identification::Pin));
+    assert_eq!(
+        k.send(Event::CardInserted),
+        Screen::SeeClerk(ClerkReason::LastTryGuarded)
+    );
+
+    let mut k = setup(Some("blocked"), None);
+    k.send(Event::Start(Language::JA));
+    k.send(Event::ToggleForm("inkan-shomei".into()));
+    k.send(Event::Next);
+    k.send(Event::Identify(Identification::CodeB));
+    assert_eq!(k.send(Event::CardInserted), Screen::CodeB);
+    let p = profile("blocked");
+    let screen = k.send(Event::CodeB {
+        birth_date: p.birth_date,
+        expiry_year: p.expiry_year,
+        security_code: p.security_code.clone(),
+    });
+    assert_eq!(screen, Screen::Confirm);
+    assert_eq!(k.through_questions(), Screen::Preview);
+    assert_eq!(k.send(Event::Print), Screen::Done);
+    k.send(Event::Finish);
+    assert!(k.printed_text()[0].contains("鈴木"));
+    assert_eq!(k.log("identification"), ["Integer(2)"]);
+}
+
+#[test]
+fn without_a_card_the_clerk_enters_the_data_and_the_session_is_staff_operated() {
+    let mut k = setup(None, None);
+    k.send(Event::Start(Language::JA));
+    k.send(Event::ToggleForm("fuhyo".into()));
+    k.send(Event::Next);
+    assert_eq!(
+        k.send(Event::Identify(Identification::None)),
+        Screen::StaffEntry
+    );
+    let data = kakanai::card::BasicFour::new(
+        "窓口　入力".into(),
+        "東京都千代田区一番町１".into(),
+        Date::new(1970, 1, 1).unwrap(),
+        kakanai::card::Sex::Female,
+    );
+    assert_eq!(k.send(Event::StaffEntered(data)), Screen::Confirm);
+    k.through_questions();
+    assert_eq!(k.send(Event::Print), Screen::Done);
+    k.send(Event::Finish);
+    assert!(k.printed_text()[0].contains("窓口"));
+    assert_eq!(k.log("mode"), ["Integer(1)"]);
+    assert_eq!(k.log("identification"), ["Integer(0)"]);
+    assert_eq!(k.log("card_check"), ["Integer(0)"]);
+}
+
+#[test]
+fn removing_the_card_mid_flow_wipes_its_data_and_asks_for_it_again() {
+    let mut k = setup(Some("standard"), None);
+    k.send(Event::Start(Language::JA));
+    k.send(Event::ToggleForm("juminhyo".into()));
+    k.send(Event::Next);
+    k.send(Event::Identify(Identification::Pin));
+    k.send(Event::CardInserted);
+    k.pin("1234");
+    assert!(k.kiosk.data().is_some());
+    assert_eq!(k.send(Event::CardRemoved), Screen::PlaceCard);
+    assert!(
+        k.kiosk.data().is_none(),
+        "the data stayed after the card left"
+    );
+    assert_eq!(
+        k.kiosk.chosen(),
+        ["juminhyo"],
+        "the choice of forms is kept"
+    );
+    assert_eq!(k.send(Event::CardInserted), Screen::Pin);
+}
+
+#[test]
+fn the_not_my_number_card_goes_to_the_clerk() {
+    let mut k = setup(Some("other-card"), None);
+    k.send(Event::Start(Language::JA));
+    k.send(Event::ToggleForm("juminhyo".into()));
+    k.send(Event::Next);
+    k.send(Event::Identify(Identification::Pin));
+    assert_eq!(
+        k.send(Event::CardInserted),
+        Screen::SeeClerk(ClerkReason::NotMyNumberCard)
+    );
+}
+
+/// A test double: a printer that fails its first job and prints the next (the real failure
+/// paths of CUPS are in tests/print.rs; here only the session's handling is under test).
+struct FailsOnce {
+    failed: std::sync::atomic::AtomicBool,
+    inner: FolderPrinter,
+}
+
+impl Printer for FailsOnce {
+    fn name(&self) -> String {
+        "fails-once".into()
+    }
+    fn status(&self) -> Result<PrinterStatus, PrintError> {
+        self.inner.status()
+    }
+    fn print(
+        &self,
+        pdf: &[u8],
+        title: &str,
+        timeout: Duration,
+        progress: &mut dyn FnMut(JobState),
+    ) -> Result<(), PrintError> {
+        if !self.failed.swap(true, Ordering::SeqCst) {
+            return Err(PrintError::JobFailed {
+                printer: "fails-once".into(),
+                state: JobState::Aborted,
+                reasons: vec!["media-jam".into()],
+            });
+        }
+        self.inner.print(pdf, title, timeout, progress)
+    }
+}
+
+#[test]
+fn a_print_failure_keeps_the_forms_for_the_clerks_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("retry");
+    let printer = FailsOnce {
+        failed: std::sync::atomic::AtomicBool::new(false),
+        inner: FolderPrinter { dir: out.clone() },
+    };
+    let mut k = setup(Some("standard"), Some(Box::new(printer)));
+    k.send(Event::Start(Language::JA));
+    k.send(Event::ToggleForm("juminhyo".into()));
+    k.send(Event::ToggleForm("zei-shomei".into()));
+    k.send(Event::Next);
+    k.send(Event::Identify(Identification::Pin));
+    k.send(Event::CardInserted);
+    k.pin("1234");
+    k.through_questions();
+    let screen = k.send(Event::Print);
+    assert!(
+        matches!(&screen, Screen::SeeClerk(ClerkReason::PrintFailed(m)) if m.contains("media-jam")),
+        "{screen:?}"
+    );
+    assert!(k.kiosk.pdf().is_some(), "the forms were lost");
+    assert_eq!(k.send(Event::Print), Screen::Done);
+    k.send(Event::Finish);
+    let printed: Vec<_> = std::fs::read_dir(&out).unwrap().flatten().collect();
+    assert_eq!(printed.len(), 1);
+    assert_eq!(k.log("outcome"), ["Integer(0)"]);
+    assert!(k.events().contains(&6), "the printer error was not logged");
+    let store = Store::open(&k.db).unwrap();
+    let forms: i64 = store
+        .connection()
+        .query_row("SELECT count(*) FROM printed", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(forms, 2);
+}
+
+#[test]
+fn going_back_keeps_the_answers_and_an_idle_kiosk_times_out() {
+    let mut k = setup(Some("standard"), None);
+    k.send(Event::Start(Language::JA));
+    k.send(Event::ToggleForm("juminhyo".into()));
+    k.send(Event::Next);
+    k.send(Event::Identify(Identification::Pin));
+    k.send(Event::CardInserted);
+    k.pin("1234");
+    let first = k.send(Event::Next);
+    assert!(
+        matches!(first, Screen::Question { form: 0, .. }),
+        "{first:?}"
+    );
+    // The first question of 住民票 is the furigana (a kana keyboard on the screen).
+    k.send(Event::Answer("ヤマダ　タロウ".into()));
+    k.send(Event::Next);
+    assert_eq!(k.send(Event::Back), first);
+    assert_eq!(k.send(Event::Back), Screen::Confirm);
+    // Forward again to the preview: the answer is printed.
+    assert_eq!(k.through_questions(), Screen::Preview);
+    let text = {
+        let file = k._dir.path().join("preview.pdf");
+        std::fs::write(&file, k.kiosk.pdf().unwrap()).unwrap();
+        pdf_text(&file)
+    };
+    assert!(
+        text.contains("090-1111-2222") || text.contains("ヤマダ"),
+        "{text}"
+    );
+    // Nobody touches the screen for the timeout: the session ends and everything is wiped.
+    k.clock.fetch_add(121, Ordering::SeqCst);
+    assert_eq!(k.kiosk.handle(Event::Tick).clone(), Screen::Idle);
+    assert!(k.kiosk.data().is_none() && k.kiosk.pdf().is_none());
+    assert_eq!(k.log("outcome"), ["Integer(2)"], "timed out");
+    assert!(k.printed_text().is_empty());
+}
