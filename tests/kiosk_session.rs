@@ -385,6 +385,13 @@ fn going_back_keeps_the_answers_and_an_idle_kiosk_times_out() {
         text.contains("090-1111-2222") || text.contains("ヤマダ"),
         "{text}"
     );
+    // The countdown shows 30 s before the timeout, and a touch puts it away.
+    assert_eq!(k.kiosk.countdown(), None);
+    k.clock.fetch_add(100, Ordering::SeqCst);
+    assert_eq!(k.kiosk.countdown(), Some(20));
+    assert_eq!(k.kiosk.handle(Event::Tick).clone(), Screen::Preview);
+    k.kiosk.handle(Event::StillHere);
+    assert_eq!(k.kiosk.countdown(), None);
     // Nobody touches the screen for the timeout: the session ends and everything is wiped.
     k.clock.fetch_add(121, Ordering::SeqCst);
     assert_eq!(k.kiosk.handle(Event::Tick).clone(), Screen::Idle);

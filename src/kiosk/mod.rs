@@ -5,4 +5,4 @@
 pub mod services;
 pub mod session;
 
-pub use session::{ClerkReason, Event, Kiosk, KioskConfig, Screen};
+pub use session::{COUNTDOWN_S, ClerkReason, Event, Kiosk, KioskConfig, Screen};

@@ -122,7 +122,12 @@ pub enum Event {
     Reset,
     /// Time passes (the UI sends this every second).
     Tick,
+    /// "まだ続けますか？" — the resident is still there.
+    StillHere,
 }
+
+/// How long before the idle timeout both screens show the countdown.
+pub const COUNTDOWN_S: i64 = 30;
 
 /// Settings of the session.
 pub struct KioskConfig {
@@ -264,6 +269,14 @@ impl Kiosk {
         self.session.as_ref().and_then(|s| s.pdf.as_deref())
     }
 
+    /// Seconds left before the idle timeout ends the session, once the countdown
+    /// ("まだ続けますか？") should show on both screens; `None` otherwise.
+    pub fn countdown(&self) -> Option<i64> {
+        let s = self.session.as_ref()?;
+        let left = self.config.idle_timeout_s - (self.now() - s.last_touch);
+        (left <= COUNTDOWN_S).then_some(left.max(0))
+    }
+
     /// Whether the resident has asked for the clerk (the back screen's signal).
     pub fn help_requested(&self) -> bool {
         self.session.as_ref().is_some_and(|s| s.help_requested)
@@ -311,6 +324,8 @@ impl Kiosk {
                 }
                 None
             }
+            // Any event but a tick is a touch (handled above); this one only says so.
+            (_, Event::StillHere) => None,
             (_, Event::Reset) => {
                 if self.session.is_some() {
                     self.end(Outcome::Cancelled);
