@@ -223,11 +223,11 @@ impl Cupsd {
     pub fn start() -> io::Result<Self> {
         which("cupsd")?;
         which("lpadmin")?;
-        let dir = std::env::temp_dir().join(format!(
-            "kakanai-cupsd-{}-{}",
-            std::process::id(),
-            free_port_pair()?[0]
-        ));
+        // One folder per instance: tests in one process run several cupsd at once.
+        static INSTANCE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = INSTANCE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("kakanai-cupsd-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         let port = free_port_pair()?[0];
         for sub in ["conf", "spool/tmp", "cache", "state", "log"] {
             std::fs::create_dir_all(dir.join(sub))?;

@@ -5,11 +5,10 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use kakanai::card::Date;
 use kakanai::forms::{Answers, FillError, FillInput, Template, fill, pdf};
-use support::{fixtures, kakanai, profile};
+use support::{fixtures, kakanai, profile, tool};
 
 const FORMS: [&str; 10] = [
     "juminhyo",
@@ -36,19 +35,6 @@ fn answers_file(dir: &Path) -> PathBuf {
     )
     .unwrap();
     path
-}
-
-fn tool(program: &str, args: &[&str]) -> String {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{program}: {e} (scripts/setup installs poppler-utils)"));
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn squeeze(s: &str) -> String {

@@ -105,6 +105,15 @@ impl Setup {
             .collect()
     }
 
+    /// Forms recorded as printed.
+    fn printed_forms(&self) -> i64 {
+        let store = Store::open(&self.db).unwrap();
+        store
+            .connection()
+            .query_row("SELECT count(*) FROM printed", [], |r| r.get(0))
+            .unwrap()
+    }
+
     fn events(&self) -> Vec<i64> {
         let store = Store::open(&self.db).unwrap();
         let mut stmt = store
@@ -166,12 +175,7 @@ fn a_pin_session_prints_the_residents_form_and_logs_it_once() {
     assert_eq!(k.log("identification"), ["Integer(1)"]);
     assert_eq!(k.log("satisfaction"), ["Integer(5)"]);
     assert_eq!(k.log("card_check"), ["Integer(1)"]);
-    let store = Store::open(&k.db).unwrap();
-    let forms: i64 = store
-        .connection()
-        .query_row("SELECT count(*) FROM printed", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(forms, 1);
+    assert_eq!(k.printed_forms(), 1);
 }
 
 #[test]
@@ -347,12 +351,7 @@ fn a_print_failure_keeps_the_forms_for_the_clerks_retry() {
     assert_eq!(printed.len(), 1);
     assert_eq!(k.log("outcome"), ["Integer(0)"]);
     assert!(k.events().contains(&6), "the printer error was not logged");
-    let store = Store::open(&k.db).unwrap();
-    let forms: i64 = store
-        .connection()
-        .query_row("SELECT count(*) FROM printed", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(forms, 2);
+    assert_eq!(k.printed_forms(), 2);
 }
 
 #[test]

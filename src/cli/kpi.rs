@@ -156,16 +156,10 @@ fn fail(message: &str, code: i32) -> i32 {
 
 fn day(text: &str, what: &str) -> Result<i64, String> {
     let d = Date::parse_iso(text).ok_or_else(|| format!("--{what} must be a date YYYY-MM-DD"))?;
-    let days = myna_card::Date {
-        year: d.year(),
-        month: d.month(),
-        day: d.day(),
-    };
-    // Day number of a civil date: count from the Unix epoch.
     Ok(civil_to_days(
-        i64::from(days.year),
-        i64::from(days.month),
-        i64::from(days.day),
+        i64::from(d.year()),
+        i64::from(d.month()),
+        i64::from(d.day()),
     ))
 }
 

@@ -242,7 +242,7 @@ pub fn seed(store: &mut Store, p: &SeedParams) -> Result<usize, StoreError> {
         path: path.clone(),
         source,
     };
-    // Records written through the normal path once, so terminals and forms get their ids.
+    // Terminal and form ids are looked up once each and cached below.
     let conn = store.connection();
     conn.execute_batch("BEGIN").map_err(sql)?;
     let result = (|| -> rusqlite::Result<()> {

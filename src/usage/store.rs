@@ -35,6 +35,17 @@ pub enum StoreError {
         /// Its version.
         found: i64,
     },
+    /// An older file opened read-only (an export): it needs migrating first, which only a
+    /// writer does.
+    #[error(
+        "usage database {path} has schema version {found}, older than this kakanai's ({SCHEMA_VERSION}); open it once with the kiosk (or `kakanai kpi totals set`) to migrate it, then export"
+    )]
+    TooOld {
+        /// The file.
+        path: String,
+        /// Its version.
+        found: i64,
+    },
     /// A record failed its own checks.
     #[error("invalid usage record: {0}")]
     Invalid(&'static str),
@@ -175,9 +186,9 @@ impl Store {
             });
         }
         if version < SCHEMA_VERSION {
-            return Err(StoreError::Sqlite {
+            return Err(StoreError::TooOld {
                 path: name,
-                source: rusqlite::Error::InvalidQuery,
+                found: version,
             });
         }
         Ok(store)

@@ -76,15 +76,18 @@ pub fn assert_read_matches(read: &kakanai::card::CardRead, p: &CardProfile, name
     );
 }
 
-/// Output of a poppler tool (pdftotext, pdffonts …), which scripts/setup installs.
-pub fn poppler(program: &str, args: &[&std::ffi::OsStr]) -> String {
+/// Output of a tool the tests read PDFs and images back with (pdftotext, pdffonts, pdftoppm,
+/// zbarimg …), which scripts/setup installs; fails the test when the tool fails.
+pub fn tool<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(program: &str, args: &[S]) -> String {
     let out = std::process::Command::new(program)
         .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("{program}: {e} (scripts/setup installs poppler-utils)"));
+        .unwrap_or_else(|e| {
+            panic!("{program}: {e} (scripts/setup installs poppler-utils and zbar-tools)")
+        });
     assert!(
         out.status.success(),
-        "{program}: {}",
+        "{program} {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
@@ -92,7 +95,7 @@ pub fn poppler(program: &str, args: &[&std::ffi::OsStr]) -> String {
 
 /// The text of a PDF in the order it was written (`pdftotext -raw`).
 pub fn pdf_text(pdf: &Path) -> String {
-    poppler(
+    tool(
         "pdftotext",
         &["-raw".as_ref(), pdf.as_os_str(), "-".as_ref()],
     )
@@ -100,7 +103,7 @@ pub fn pdf_text(pdf: &Path) -> String {
 
 /// `pdffonts` of a PDF.
 pub fn pdf_fonts(pdf: &Path) -> String {
-    poppler("pdffonts", &[pdf.as_os_str()])
+    tool("pdffonts", &[pdf.as_os_str()])
 }
 
 /// The binary under test.
