@@ -18,6 +18,106 @@ pub struct Config {
     pub card: CardConfig,
     /// Printing.
     pub printer: PrinterConfig,
+    /// The session: timeouts, the window residents go to, where the usage log is.
+    pub kiosk: KioskSection,
+    /// The two windows.
+    pub windows: WindowsConfig,
+    /// The admin screen.
+    pub admin: AdminConfig,
+}
+
+/// `[kiosk]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KioskSection {
+    /// The window residents take their forms to ("1", "a", …), printed on the done screen.
+    pub window: String,
+    /// Seconds without a touch before the session ends (the countdown shows 30 s before).
+    pub idle_timeout_s: u32,
+    /// Seconds a print may take before it is reported as failed.
+    pub print_timeout_s: u32,
+    /// The card taken off mid-flow: "place-again" (keep the forms and answers, ask for the
+    /// card again) or "restart" (end the session).
+    pub on_card_removed: String,
+    /// The usage database.
+    pub usage_db: PathBuf,
+    /// The form templates.
+    pub forms_dir: PathBuf,
+}
+
+impl Default for KioskSection {
+    fn default() -> Self {
+        KioskSection {
+            window: "1".into(),
+            idle_timeout_s: 120,
+            print_timeout_s: 120,
+            on_card_removed: "place-again".into(),
+            usage_db: PathBuf::from("/var/lib/kakanai/usage.db"),
+            forms_dir: PathBuf::from("forms"),
+        }
+    }
+}
+
+/// `[windows]`: `front` faces the resident, `back` the clerk.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WindowsConfig {
+    /// The resident's window.
+    pub front: WindowConfig,
+    /// The clerk's window.
+    pub back: WindowConfig,
+}
+
+impl Default for WindowsConfig {
+    fn default() -> Self {
+        WindowsConfig {
+            front: WindowConfig::default(),
+            back: WindowConfig {
+                position: Some([1920, 0]),
+                ..WindowConfig::default()
+            },
+        }
+    }
+}
+
+/// One window's placement. On a kiosk PC with two panels side by side (as X11 or a Wayland
+/// compositor arranges them), `position` picks the panel.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WindowConfig {
+    /// Top-left corner on the desktop, in pixels; `None` lets the system place it.
+    pub position: Option<[i32; 2]>,
+    /// Size in layout pixels (the window on screen is this times `scale`).
+    pub size: [u32; 2],
+    /// Fill the panel.
+    pub fullscreen: bool,
+    /// Title bar and borders (off on a kiosk).
+    pub decorations: bool,
+    /// Scale: the layout is designed for 1920×1080; 0.5 draws it in 960×540.
+    pub scale: f32,
+}
+
+impl Default for WindowConfig {
+    fn default() -> Self {
+        WindowConfig {
+            position: Some([0, 0]),
+            size: [1920, 1080],
+            fullscreen: true,
+            decorations: false,
+            scale: 1.0,
+        }
+    }
+}
+
+/// `[admin]`
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminConfig {
+    /// The admin credential as an argon2 PHC string (`kakanai admin hash` makes one). Empty:
+    /// the admin screen stays closed.
+    pub credential_hash: String,
+    /// Where exports go by default (a USB stick's mount point).
+    pub export_folder: PathBuf,
 }
 
 /// `[printer]`
@@ -52,6 +152,9 @@ impl Default for Config {
             terminal_id: "kiosk-01".to_owned(),
             card: CardConfig::default(),
             printer: PrinterConfig::default(),
+            kiosk: KioskSection::default(),
+            windows: WindowsConfig::default(),
+            admin: AdminConfig::default(),
         }
     }
 }
@@ -94,6 +197,29 @@ impl Config {
         let config: Config = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
         if config.card.guard_at > 9 {
             return Err(err("[card] guard_at: must be between 0 and 9".into()));
+        }
+        if !matches!(
+            config.kiosk.on_card_removed.as_str(),
+            "place-again" | "restart"
+        ) {
+            return Err(err(
+                "[kiosk] on_card_removed: must be \"place-again\" or \"restart\"".into(),
+            ));
+        }
+        if config.kiosk.idle_timeout_s < 45 {
+            return Err(err(
+                "[kiosk] idle_timeout_s: must be at least 45 (the countdown alone is 30 s)".into(),
+            ));
+        }
+        for (name, w) in [
+            ("front", &config.windows.front),
+            ("back", &config.windows.back),
+        ] {
+            if !(0.25..=4.0).contains(&w.scale) || w.size[0] < 320 || w.size[1] < 240 {
+                return Err(err(format!(
+                    "[windows.{name}]: scale must be 0.25–4 and size at least 320×240"
+                )));
+            }
         }
         let base = path
             .parent()

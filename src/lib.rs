@@ -11,5 +11,6 @@ pub mod forms;
 pub mod kiosk;
 pub mod print;
 pub mod testbed;
+pub mod ui;
 pub mod usage;
 pub mod wareki;

@@ -34,12 +34,22 @@ fn main() {
         }
     };
     let code = match cli.command {
-        Command::Card(command) => kakanai::cli::card::run(command, &config, Path::new(&base)),
-        Command::Forms(command) => kakanai::cli::forms::run(command),
-        Command::Render(args) => kakanai::cli::forms::render(args),
-        Command::Kpi(command) => kakanai::cli::kpi::run(command),
-        Command::Printers(args) => kakanai::cli::print::printers(args, &config),
-        Command::Print(args) => kakanai::cli::print::print(args, &config),
+        None => kakanai::cli::kiosk::run(
+            kakanai::cli::kiosk::KioskArgs {
+                demo: cli.demo,
+                demo_dir: cli.demo_dir,
+                measure_startup: cli.measure_startup,
+            },
+            &config,
+            Path::new(&base),
+        ),
+        Some(Command::Admin(command)) => kakanai::cli::admin::run(command),
+        Some(Command::Card(command)) => kakanai::cli::card::run(command, &config, Path::new(&base)),
+        Some(Command::Forms(command)) => kakanai::cli::forms::run(command),
+        Some(Command::Render(args)) => kakanai::cli::forms::render(args),
+        Some(Command::Kpi(command)) => kakanai::cli::kpi::run(command),
+        Some(Command::Printers(args)) => kakanai::cli::print::printers(args, &config),
+        Some(Command::Print(args)) => kakanai::cli::print::print(args, &config),
     };
     std::process::exit(code);
 }

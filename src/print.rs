@@ -543,3 +543,62 @@ impl Printer for FolderPrinter {
         Ok(())
     }
 }
+
+/// The test page: this terminal, the time, and a Japanese line in each bundled font.
+pub fn test_page(terminal: &str) -> Result<Vec<u8>, crate::forms::pdf::RenderError> {
+    let mut c = crate::forms::pdf::Canvas::new("kakanai test page", (210.0, 297.0));
+    c.text(
+        [15.0, 20.0],
+        "kakanai 印刷テスト",
+        20.0,
+        crate::forms::fonts::FontKey::GothicBold,
+        "left",
+        0.0,
+    )?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let d = myna_card::Date::from_unix_seconds(now + 9 * 3600);
+    let hm = (now + 9 * 3600).rem_euclid(86_400);
+    c.text(
+        [15.0, 35.0],
+        &format!(
+            "端末 {terminal}　{}-{:02}-{:02} {:02}:{:02} (JST)",
+            d.year,
+            d.month,
+            d.day,
+            hm / 3600,
+            hm % 3600 / 60
+        ),
+        11.0,
+        crate::forms::fonts::FontKey::Gothic,
+        "left",
+        0.0,
+    )?;
+    c.text(
+        [15.0, 48.0],
+        "住民票の写し等交付請求書　ゴシック体：東京都青梅市東青梅１丁目",
+        12.0,
+        crate::forms::fonts::FontKey::Gothic,
+        "left",
+        0.0,
+    )?;
+    c.text(
+        [15.0, 58.0],
+        "住民票の写し等交付請求書　明朝体：東京都青梅市東青梅１丁目",
+        12.0,
+        crate::forms::fonts::FontKey::Mincho,
+        "left",
+        0.0,
+    )?;
+    c.rect([15.0, 70.0, 180.0, 30.0], None, 0.5);
+    c.text(
+        [17.0, 80.0],
+        "この枠が欠けずに印刷されていれば、余白と縮尺は正しく設定されています。",
+        10.0,
+        crate::forms::fonts::FontKey::Gothic,
+        "left",
+        0.0,
+    )?;
+    Ok(c.finish())
+}

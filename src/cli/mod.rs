@@ -1,7 +1,9 @@
 //! The command line: `kakanai card …` (and, as later issues land, forms, render, print, kpi).
 
+pub mod admin;
 pub mod card;
 pub mod forms;
+pub mod kiosk;
 pub mod kpi;
 pub mod print;
 
@@ -19,9 +21,19 @@ pub struct Cli {
     /// More log output on stderr (-v info, -vv debug, -vvv trace). KAKANAI_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// What to do.
+    /// Start the kiosk in demo mode: a simulated card reader with a card picker on the back
+    /// screen, PDFs into a folder instead of a printer, a demo usage database.
+    #[arg(long)]
+    pub demo: bool,
+    /// Where demo mode keeps its printed PDFs, exports and database.
+    #[arg(long, value_name = "DIR", default_value = "kakanai-demo")]
+    pub demo_dir: PathBuf,
+    /// Print the time to the first frame of both windows and the memory used, then exit.
+    #[arg(long, hide = true)]
+    pub measure_startup: bool,
+    /// What to do; without a command, the kiosk starts.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Top-level commands.
@@ -42,6 +54,9 @@ pub enum Command {
     /// Usage counts and KPI exports (no personal data).
     #[command(subcommand)]
     Kpi(kpi::KpiCommand),
+    /// The admin credential.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
 }
 
 /// Exit codes, so that scripts can tell a wrong PIN from a broken reader.

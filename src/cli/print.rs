@@ -6,8 +6,6 @@ use std::time::Duration;
 use clap::Args;
 
 use super::exit;
-use crate::forms::fonts::FontKey;
-use crate::forms::pdf::Canvas;
 use crate::print::{CupsPrinter, Printer, default_queue, list_queues};
 
 /// `kakanai printers`
@@ -72,65 +70,6 @@ pub fn printers(args: PrintersArgs, config: &crate::config::Config) -> i32 {
     }
 }
 
-/// The test page: this terminal, the time, and a Japanese line in each bundled font.
-pub fn test_page(terminal: &str) -> Result<Vec<u8>, crate::forms::pdf::RenderError> {
-    let mut c = Canvas::new("kakanai test page", (210.0, 297.0));
-    c.text(
-        [15.0, 20.0],
-        "kakanai 印刷テスト",
-        20.0,
-        FontKey::GothicBold,
-        "left",
-        0.0,
-    )?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let d = myna_card::Date::from_unix_seconds(now + 9 * 3600);
-    let hm = (now + 9 * 3600).rem_euclid(86_400);
-    c.text(
-        [15.0, 35.0],
-        &format!(
-            "端末 {terminal}　{}-{:02}-{:02} {:02}:{:02} (JST)",
-            d.year,
-            d.month,
-            d.day,
-            hm / 3600,
-            hm % 3600 / 60
-        ),
-        11.0,
-        FontKey::Gothic,
-        "left",
-        0.0,
-    )?;
-    c.text(
-        [15.0, 48.0],
-        "住民票の写し等交付請求書　ゴシック体：東京都青梅市東青梅１丁目",
-        12.0,
-        FontKey::Gothic,
-        "left",
-        0.0,
-    )?;
-    c.text(
-        [15.0, 58.0],
-        "住民票の写し等交付請求書　明朝体：東京都青梅市東青梅１丁目",
-        12.0,
-        FontKey::Mincho,
-        "left",
-        0.0,
-    )?;
-    c.rect([15.0, 70.0, 180.0, 30.0], None, 0.5);
-    c.text(
-        [17.0, 80.0],
-        "この枠が欠けずに印刷されていれば、余白と縮尺は正しく設定されています。",
-        10.0,
-        FontKey::Gothic,
-        "left",
-        0.0,
-    )?;
-    Ok(c.finish())
-}
-
 /// Run `print`.
 pub fn print(args: PrintArgs, config: &crate::config::Config) -> i32 {
     let server = server_of(&args.server, config);
@@ -145,7 +84,7 @@ pub fn print(args: PrintArgs, config: &crate::config::Config) -> i32 {
         return exit::USAGE;
     };
     let (pdf, title) = if args.test_page {
-        match test_page(&config.terminal_id) {
+        match crate::print::test_page(&config.terminal_id) {
             Ok(bytes) => (bytes, "kakanai test page".to_owned()),
             Err(e) => {
                 eprintln!("kakanai: {e}");

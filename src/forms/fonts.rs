@@ -35,8 +35,8 @@ impl FontKey {
     }
 }
 
-const GOTHIC: &[u8] = include_bytes!("../../assets/fonts/BIZUDGothic-Regular.ttf");
-const GOTHIC_BOLD: &[u8] = include_bytes!("../../assets/fonts/BIZUDGothic-Bold.ttf");
+pub const GOTHIC: &[u8] = include_bytes!("../../assets/fonts/BIZUDGothic-Regular.ttf");
+pub const GOTHIC_BOLD: &[u8] = include_bytes!("../../assets/fonts/BIZUDGothic-Bold.ttf");
 const MINCHO: &[u8] = include_bytes!("../../assets/fonts/BIZUDMincho-Regular.ttf");
 
 /// Where the set-up installs fallback fonts (Debian's fonts-ipamj-mincho, fonts-noto-cjk).

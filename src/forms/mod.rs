@@ -12,6 +12,7 @@ pub mod fill;
 pub mod fit;
 pub mod fonts;
 pub mod pdf;
+pub mod preview;
 pub mod qr;
 pub mod template;
 

@@ -5,4 +5,6 @@
 pub mod services;
 pub mod session;
 
-pub use session::{COUNTDOWN_S, ClerkReason, Event, Kiosk, KioskConfig, Screen};
+pub use session::{COUNTDOWN_S, ClerkReason, Event, Kiosk, KioskConfig, OnRemoval, Screen};
+pub mod admin;
+pub mod entry;

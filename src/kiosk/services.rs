@@ -1,6 +1,8 @@
 //! What the session drives, behind small traits so that a whole session runs in a test with the
 //! simulated card, a folder printer and a temporary usage database.
 
+use std::sync::{Arc, Mutex};
+
 use myna_card::Card;
 
 use crate::card::pcsc_reader;
@@ -41,18 +43,45 @@ impl CardReader for PcscReader {
     }
 }
 
-/// A simulated card held in-process (the demo's card picker, and tests). `None` is an empty
-/// reader.
+/// The slot a simulated card sits in: shared between the reader and whoever "places" cards
+/// (the demo's card picker on the back screen, tests). `None` is an empty reader.
+pub type SimSlot = Arc<Mutex<Option<SimCard>>>;
+
+/// A simulated card held in-process (the demo, and tests).
 pub struct SimReader {
-    /// The card "placed" on the reader.
-    pub card: Option<SimCard>,
+    slot: SimSlot,
+}
+
+impl SimReader {
+    /// A reader holding `card` (or empty).
+    pub fn new(card: Option<SimCard>) -> Self {
+        SimReader {
+            slot: Arc::new(Mutex::new(card)),
+        }
+    }
+
+    /// The slot, to place or take cards while the kiosk runs.
+    pub fn slot(&self) -> SimSlot {
+        self.slot.clone()
+    }
+
+    fn with_card<T>(
+        &self,
+        f: impl FnOnce(&mut SimCard) -> Result<T, CardError>,
+    ) -> Result<T, CardError> {
+        // A poisoned slot only means a panic elsewhere while holding it; the card is still there.
+        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        let card = slot.as_mut().ok_or(CardError::NoCard)?;
+        card.power_off();
+        let result = f(card);
+        card.power_off();
+        result
+    }
 }
 
 impl CardReader for SimReader {
     fn probe(&mut self) -> Result<Tries, CardError> {
-        let card = self.card.as_mut().ok_or(CardError::NoCard)?;
-        card.power_off();
-        probe(&mut Card::new(card))
+        self.with_card(|card| probe(&mut Card::new(card)))
     }
 
     fn read(
@@ -60,10 +89,6 @@ impl CardReader for SimReader {
         credential: &Credential,
         options: &ReadOptions,
     ) -> Result<CardRead, CardError> {
-        let card = self.card.as_mut().ok_or(CardError::NoCard)?;
-        card.power_off();
-        let read = read_basic_four(&mut Card::new(&mut *card), credential, options);
-        card.power_off();
-        read
+        self.with_card(|card| read_basic_four(&mut Card::new(card), credential, options))
     }
 }

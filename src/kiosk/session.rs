@@ -11,6 +11,7 @@ use zeroize::Zeroize;
 
 use super::services::CardReader;
 use crate::card::{BasicFour, CardError, Credential, Date, Key, ReadOptions, Tries, Verification};
+use crate::forms::fill::FieldFlag;
 use crate::forms::{Answers, FillInput, FilledForm, Template, fill, pdf};
 use crate::print::Printer;
 use crate::usage::Recorder;
@@ -26,9 +27,8 @@ pub enum Screen {
     Idle,
     /// Choose one or more forms.
     ChooseForms,
-    /// Card + PIN, card + 照合番号B, or no card.
-    ChooseIdentification,
-    /// "Place your card."
+    /// "Place your card." The PIN is the default way to identify; the same screen offers
+    /// 照合番号B and "no card" (one tap fewer than a separate choice screen for most residents).
     PlaceCard,
     /// The PIN pad (tries left shown before typing).
     Pin,
@@ -38,12 +38,11 @@ pub enum Screen {
     StaffEntry,
     /// Check the four fields.
     Confirm,
-    /// A form's question.
-    Question {
+    /// A form's questions, all on one page with their defaults chosen, so a resident who
+    /// needs the usual answers taps only "next".
+    Questions {
         /// Index into the chosen forms.
         form: usize,
-        /// Index into that form's questions.
-        question: usize,
     },
     /// Every page before printing.
     Preview,
@@ -104,8 +103,17 @@ pub enum Event {
     },
     /// The clerk entered the data (no card).
     StaffEntered(BasicFour),
-    /// Answer the current question.
-    Answer(String),
+    /// Answer one of the current form's questions.
+    Answer {
+        /// The question's id.
+        question: String,
+        /// The answer (an option's value, a count, digits or kana).
+        value: String,
+    },
+    /// The clerk corrects the four fields (staff-operated mode only).
+    StaffCorrected(BasicFour),
+    /// The back screen was touched: the session counts as assisted.
+    ClerkTouched,
     /// "This is wrong": call the clerk.
     DataWrong,
     /// Print everything (also the clerk's retry after a print failure).
@@ -141,6 +149,18 @@ pub struct KioskConfig {
     pub read: ReadOptions,
     /// How long a print may take.
     pub print_timeout_s: u64,
+    /// What a card taken off the reader mid-flow does.
+    pub on_card_removed: OnRemoval,
+}
+
+/// What happens when the card leaves the reader before the print. Its data is wiped either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnRemoval {
+    /// Back to "place your card": the chosen forms and answers are kept.
+    #[default]
+    PlaceAgain,
+    /// The session ends and the kiosk returns to the idle screen.
+    Restart,
 }
 
 /// One resident's session: everything personal lives here and dies with it.
@@ -282,6 +302,100 @@ impl Kiosk {
         self.session.as_ref().is_some_and(|s| s.help_requested)
     }
 
+    /// The language the session runs in (the idle screen's choice).
+    pub fn language(&self) -> Option<Language> {
+        self.session.as_ref().map(|s| s.language)
+    }
+
+    /// How the resident identifies.
+    pub fn identification(&self) -> Option<Identification> {
+        self.session.as_ref().map(|s| s.identification)
+    }
+
+    /// Self-service or staff-operated.
+    pub fn mode(&self) -> Option<Mode> {
+        self.session.as_ref().map(|s| s.mode)
+    }
+
+    /// Whether the clerk has touched the back screen in this session.
+    pub fn assisted(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.assisted)
+    }
+
+    /// The answers given to the chosen form at `form` (with the defaults filled in).
+    pub fn answers(&self, form: usize) -> Option<&Answers> {
+        self.session.as_ref().and_then(|s| s.answers.get(form))
+    }
+
+    /// The template of the chosen form at `form`.
+    pub fn chosen_template(&self, form: usize) -> Option<&Template> {
+        let s = self.session.as_ref()?;
+        s.chosen.get(form).map(|i| &self.templates[*i])
+    }
+
+    /// Required questions on the page of `form` still unanswered (their ids).
+    pub fn unanswered(&self, form: usize) -> Vec<&str> {
+        let (Some(t), Some(a)) = (self.chosen_template(form), self.answers(form)) else {
+            return Vec::new();
+        };
+        t.spec
+            .questions
+            .iter()
+            .map(|q| q.get_ref())
+            .filter(|q| q.required && a.get(&q.id).is_none())
+            .map(|q| q.id.as_str())
+            .collect()
+    }
+
+    /// The filled forms' flags for the clerk (characters printed from the fallback font or as
+    /// 〓), after the preview was made.
+    pub fn flags(&self) -> Vec<(&str, &FieldFlag)> {
+        self.session
+            .as_ref()
+            .map(|s| {
+                s.filled
+                    .iter()
+                    .flat_map(|f| f.flags.iter().map(move |g| (f.form_id.as_str(), g)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether the session printed.
+    pub fn printed(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.printed)
+    }
+
+    /// The window residents take their forms to.
+    pub fn window(&self) -> Option<&Slug> {
+        self.config.window.as_ref()
+    }
+
+    /// This kiosk's id.
+    pub fn terminal_id(&self) -> String {
+        self.config.terminal.as_str().to_owned()
+    }
+
+    /// The idle timeout, in seconds.
+    pub fn idle_timeout_s(&self) -> i64 {
+        self.config.idle_timeout_s
+    }
+
+    /// The usage recorder, to flush or to reach its store (admin).
+    pub fn recorder_mut(&mut self) -> &mut Recorder {
+        &mut self.recorder
+    }
+
+    /// The printer (the clerk bar's state, the admin's test page).
+    pub fn printer(&self) -> &dyn Printer {
+        self.printer.as_ref()
+    }
+
+    /// The card reader (the admin's reader test).
+    pub fn reader_mut(&mut self) -> &mut dyn CardReader {
+        self.reader.as_mut()
+    }
+
     /// The usage recorder (the clerk bar shows its health).
     pub fn recorder(&self) -> &Recorder {
         &self.recorder
@@ -339,6 +453,21 @@ impl Kiosk {
                 }
                 None
             }
+            (_, Event::ClerkTouched) => {
+                if let Some(s) = &mut self.session {
+                    s.assisted = true;
+                }
+                None
+            }
+            (Screen::Confirm, Event::StaffCorrected(data)) => {
+                let s = self.session.as_mut()?;
+                if s.mode != Mode::StaffOperated {
+                    return None;
+                }
+                s.data = Some(data);
+                s.assisted = true;
+                None
+            }
             (_, Event::ClerkTakeOver) => {
                 self.note(EventKind::ClerkTakeOver);
                 if let Some(s) = &mut self.session {
@@ -390,15 +519,16 @@ impl Kiosk {
                 None
             }
             (Screen::ChooseForms, Event::Next) => {
-                (!self.session.as_ref()?.chosen.is_empty()).then_some(Screen::ChooseIdentification)
+                (!self.session.as_ref()?.chosen.is_empty()).then_some(Screen::PlaceCard)
             }
             (Screen::ChooseForms, Event::Back) => {
                 self.end(Outcome::Cancelled);
                 Some(Screen::Idle)
             }
-            (Screen::ChooseIdentification, Event::Identify(how)) => {
+            (Screen::PlaceCard | Screen::Pin | Screen::CodeB, Event::Identify(how)) => {
                 let s = self.session.as_mut()?;
                 s.identification = how;
+                s.pin.zeroize();
                 if how == Identification::None {
                     s.mode = Mode::StaffOperated;
                     s.assisted = true;
@@ -406,11 +536,9 @@ impl Kiosk {
                 }
                 Some(Screen::PlaceCard)
             }
-            (Screen::ChooseIdentification, Event::Back) => Some(Screen::ChooseForms),
             (Screen::PlaceCard, Event::CardInserted) => Some(self.probe()),
-            (Screen::PlaceCard | Screen::StaffEntry, Event::Back) => {
-                Some(Screen::ChooseIdentification)
-            }
+            (Screen::PlaceCard, Event::Back) => Some(Screen::ChooseForms),
+            (Screen::StaffEntry, Event::Back) => Some(Screen::PlaceCard),
             (Screen::Pin, Event::PinDigit(d)) if d <= 9 => {
                 let s = self.session.as_mut()?;
                 if s.pin.len() < 4 {
@@ -460,39 +588,32 @@ impl Kiosk {
                 Some(Screen::SeeClerk(ClerkReason::DataWrong))
             }
             (Screen::Confirm, Event::Next) => {
-                Some(self.first_question().unwrap_or_else(|| self.preview()))
+                Some(self.first_page().unwrap_or_else(|| self.preview()))
             }
             (Screen::Confirm, Event::Back) => Some(match self.session.as_ref()?.identification {
                 Identification::None => Screen::StaffEntry,
                 _ => Screen::PlaceCard,
             }),
-            (Screen::Question { form, question }, Event::Answer(value)) => {
-                let id = self.templates[self.session.as_ref()?.chosen[*form]]
-                    .spec
-                    .questions[*question]
-                    .get_ref()
-                    .id
-                    .clone();
-                self.session.as_mut()?.answers[*form].set(&id, value);
-                None
-            }
-            (Screen::Question { form, question }, Event::Next) => {
-                let (form, question) = (*form, *question);
-                let s = self.session.as_ref()?;
-                let q = self.templates[s.chosen[form]].spec.questions[question].get_ref();
-                if q.required && s.answers[form].get(&q.id).is_none() {
+            (Screen::Questions { form }, Event::Answer { question, value }) => {
+                let form = *form;
+                let t = self.chosen_template(form)?;
+                if !t.spec.questions.iter().any(|q| q.get_ref().id == question) {
                     return None;
                 }
-                Some(
-                    self.question_after(form, question)
-                        .unwrap_or_else(|| self.preview()),
-                )
+                self.session.as_mut()?.answers[form].set(&question, value);
+                None
             }
-            (Screen::Question { form, question }, Event::Back) => Some(
-                self.question_before(*form, *question)
-                    .unwrap_or(Screen::Confirm),
-            ),
-            (Screen::Preview, Event::Back) => Some(self.last_question().unwrap_or(Screen::Confirm)),
+            (Screen::Questions { form }, Event::Next) => {
+                let form = *form;
+                if !self.unanswered(form).is_empty() {
+                    return None;
+                }
+                Some(self.page_after(form).unwrap_or_else(|| self.preview()))
+            }
+            (Screen::Questions { form }, Event::Back) => {
+                Some(self.page_before(*form).unwrap_or(Screen::Confirm))
+            }
+            (Screen::Preview, Event::Back) => Some(self.last_page().unwrap_or(Screen::Confirm)),
             (Screen::Preview | Screen::SeeClerk(ClerkReason::PrintFailed(_)), Event::Print) => {
                 Some(self.print())
             }
@@ -617,12 +738,19 @@ impl Kiosk {
         s.pdf = None;
         let had_card = !matches!(
             self.screen,
-            Screen::PlaceCard | Screen::ChooseIdentification | Screen::ChooseForms | Screen::Idle
+            Screen::PlaceCard | Screen::ChooseForms | Screen::Idle
         );
-        had_card.then(|| {
-            self.note(EventKind::CardRemoved);
-            Screen::PlaceCard
-        })
+        if !had_card {
+            return None;
+        }
+        self.note(EventKind::CardRemoved);
+        match self.config.on_card_removed {
+            OnRemoval::PlaceAgain => Some(Screen::PlaceCard),
+            OnRemoval::Restart => {
+                self.end(Outcome::Cancelled);
+                Some(Screen::Idle)
+            }
+        }
     }
 
     fn questions_of(&self, form: usize) -> usize {
@@ -631,51 +759,30 @@ impl Kiosk {
             .map_or(0, |s| self.templates[s.chosen[form]].spec.questions.len())
     }
 
-    fn first_question(&self) -> Option<Screen> {
+    fn first_page(&self) -> Option<Screen> {
         let forms = self.session.as_ref()?.chosen.len();
         (0..forms)
             .find(|f| self.questions_of(*f) > 0)
-            .map(|form| Screen::Question { form, question: 0 })
+            .map(|form| Screen::Questions { form })
     }
 
-    fn question_after(&self, form: usize, question: usize) -> Option<Screen> {
-        if question + 1 < self.questions_of(form) {
-            return Some(Screen::Question {
-                form,
-                question: question + 1,
-            });
-        }
+    fn page_after(&self, form: usize) -> Option<Screen> {
         let forms = self.session.as_ref()?.chosen.len();
         (form + 1..forms)
             .find(|f| self.questions_of(*f) > 0)
-            .map(|form| Screen::Question { form, question: 0 })
+            .map(|form| Screen::Questions { form })
     }
 
-    fn question_before(&self, form: usize, question: usize) -> Option<Screen> {
-        if question > 0 {
-            return Some(Screen::Question {
-                form,
-                question: question - 1,
-            });
-        }
+    fn page_before(&self, form: usize) -> Option<Screen> {
         (0..form)
             .rev()
             .find(|f| self.questions_of(*f) > 0)
-            .map(|f| Screen::Question {
-                form: f,
-                question: self.questions_of(f) - 1,
-            })
+            .map(|form| Screen::Questions { form })
     }
 
-    fn last_question(&self) -> Option<Screen> {
+    fn last_page(&self) -> Option<Screen> {
         let forms = self.session.as_ref()?.chosen.len();
-        (0..forms)
-            .rev()
-            .find(|f| self.questions_of(*f) > 0)
-            .map(|f| Screen::Question {
-                form: f,
-                question: self.questions_of(f) - 1,
-            })
+        self.page_before(forms)
     }
 
     /// Fill and render every chosen form: the preview shows exactly what prints.

@@ -1,0 +1,244 @@
+//! `kakanai` (no command): the kiosk's two windows. `kakanai --demo`: the same with a simulated
+//! card reader, a folder printer and a demo usage database with some history.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::exit;
+use crate::card::sim::{CardProfile, SimKeys};
+use crate::config::{Config, WindowConfig};
+use crate::forms::Template;
+use crate::kiosk::services::{CardReader, PcscReader, SimReader};
+use crate::kiosk::{Kiosk, KioskConfig, OnRemoval};
+use crate::print::{CupsPrinter, FolderPrinter, Printer};
+use crate::ui::{Demo, Launch};
+use crate::usage::Recorder;
+use crate::usage::record::Slug;
+
+/// Options of the kiosk run.
+pub struct KioskArgs {
+    /// Demo mode.
+    pub demo: bool,
+    /// Where the demo keeps its printed PDFs and database.
+    pub demo_dir: PathBuf,
+    /// Print start-up time and memory, then exit.
+    pub measure_startup: bool,
+}
+
+/// The credential of the demo's admin screen (documented in the README).
+pub const DEMO_ADMIN: &str = "0000";
+
+/// A folder of the repository: relative to the working directory, else to the source tree
+/// this binary was built from (so `kakanai --demo` runs from anywhere in a checkout).
+fn resource(path: &Path) -> PathBuf {
+    if path.is_absolute() || path.exists() {
+        return path.to_path_buf();
+    }
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    if built.exists() {
+        built
+    } else {
+        path.to_path_buf()
+    }
+}
+
+fn load_forms(dir: &Path) -> Result<Vec<Template>, String> {
+    let (templates, errors) = crate::forms::load_dir(dir);
+    for e in &errors {
+        // A broken template is left out and named; the others are offered.
+        eprintln!("kakanai: {e}");
+    }
+    if templates.is_empty() {
+        return Err(format!("{}: no usable form templates", dir.display()));
+    }
+    Ok(templates)
+}
+
+/// Run the kiosk.
+pub fn run(args: KioskArgs, config: &Config, base: &Path) -> i32 {
+    match launch(args, config, base) {
+        Ok(launch) => match crate::ui::run(launch) {
+            Ok(()) => exit::OK,
+            Err(e) => {
+                eprintln!("kakanai: the windows could not run: {e}");
+                exit::FAILED
+            }
+        },
+        Err(e) => {
+            eprintln!("kakanai: {e}");
+            exit::FAILED
+        }
+    }
+}
+
+/// Everything but the windows, from the configuration.
+pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, String> {
+    let forms_dir = resource(&base.join(&config.kiosk.forms_dir));
+    let forms_dir = if forms_dir.exists() {
+        forms_dir
+    } else {
+        resource(&config.kiosk.forms_dir)
+    };
+    let templates = load_forms(&forms_dir)?;
+    let titles: BTreeMap<String, String> = templates
+        .iter()
+        .map(|t| (t.spec.id.clone(), t.spec.title.clone()))
+        .collect();
+    let mut read = config.read_options(base).map_err(|e| e.to_string())?;
+    let terminal = Slug::new(&config.terminal_id)
+        .ok_or("terminal_id must be letters, digits or - (at most 32)")?;
+    let (reader, printer, printer_status, usage_db, demo, pcsc, admin_hash, front, back, export);
+    if args.demo {
+        let dir = &args.demo_dir;
+        let printed = dir.join("printed");
+        std::fs::create_dir_all(&printed).map_err(|e| format!("{}: {e}", printed.display()))?;
+        usage_db = dir.join("usage.db");
+        seed_demo(&usage_db)?;
+        let keys = Arc::new(SimKeys::fixture());
+        read.anchors.push(keys.anchor());
+        let cards = demo_cards()?;
+        let sim = SimReader::new(None);
+        demo = Some(Demo {
+            slot: sim.slot(),
+            cards,
+            keys,
+        });
+        reader = Box::new(sim) as Box<dyn CardReader>;
+        printer = Box::new(FolderPrinter {
+            dir: printed.clone(),
+        }) as Box<dyn Printer>;
+        let shown = printed.display().to_string();
+        printer_status = Arc::new(move || Ok(shown.clone()))
+            as Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
+        pcsc = None;
+        admin_hash = Some(crate::kiosk::admin::hash_credential(DEMO_ADMIN)?);
+        // Two windows side by side on one desktop, at two thirds of the panel's size (the size
+        // is the layout's; iced multiplies it by the scale).
+        let demo_window = |x: i32| WindowConfig {
+            position: Some([x, 0]),
+            size: [1920, 1080],
+            fullscreen: false,
+            decorations: true,
+            scale: 2.0 / 3.0,
+        };
+        front = demo_window(0);
+        back = demo_window(1290);
+        export = dir.join("export");
+    } else {
+        usage_db = config.kiosk.usage_db.clone();
+        if let Some(parent) = usage_db.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        reader = Box::new(PcscReader {
+            reader: Some(config.card.reader.clone()).filter(|r| !r.is_empty()),
+        });
+        pcsc = Some(Some(config.card.reader.clone()).filter(|r| !r.is_empty()));
+        if config.printer.queue.is_empty() {
+            let dir = PathBuf::from(if config.printer.folder.is_empty() {
+                "printed"
+            } else {
+                &config.printer.folder
+            });
+            let shown = dir.display().to_string();
+            printer = Box::new(FolderPrinter { dir });
+            printer_status = Arc::new(move || Ok(shown.clone()));
+        } else {
+            let server = Some(config.printer.server.clone())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "localhost:631".into());
+            let cups = CupsPrinter::new(&server, &config.printer.queue);
+            let probe = CupsPrinter::new(&server, &config.printer.queue);
+            printer = Box::new(cups);
+            printer_status = Arc::new(move || {
+                let s = probe.status().map_err(|e| e.to_string())?;
+                let state = format!("{:?}", s.state).to_lowercase();
+                if s.can_print() {
+                    Ok(state)
+                } else {
+                    Err(format!("{state} {}", s.reasons.join(" ")))
+                }
+            });
+        }
+        demo = None;
+        admin_hash = Some(config.admin.credential_hash.clone());
+        front = config.windows.front.clone();
+        back = config.windows.back.clone();
+        export = config.admin.export_folder.clone();
+    }
+    let kiosk = Kiosk::new(
+        templates,
+        reader,
+        printer,
+        Recorder::open(&usage_db),
+        KioskConfig {
+            terminal,
+            window: Slug::new(&config.kiosk.window),
+            idle_timeout_s: i64::from(config.kiosk.idle_timeout_s),
+            read,
+            print_timeout_s: u64::from(config.kiosk.print_timeout_s),
+            on_card_removed: if config.kiosk.on_card_removed == "restart" {
+                OnRemoval::Restart
+            } else {
+                OnRemoval::PlaceAgain
+            },
+        },
+    );
+    Ok(Launch {
+        kiosk,
+        front,
+        back,
+        demo,
+        pcsc,
+        admin_hash,
+        usage_db,
+        export_folder: export,
+        titles,
+        terminal: config.terminal_id.clone(),
+        printer_status,
+        measure_startup: args.measure_startup,
+        inline: false,
+    })
+}
+
+/// The fixture cards the demo's picker offers, by file name.
+pub fn demo_cards() -> Result<Vec<(String, CardProfile)>, String> {
+    let dir = resource(Path::new("fixtures/cards"));
+    let mut cards: Vec<(String, CardProfile)> = CardProfile::load_dir(&dir)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|(path, p)| {
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (name, p)
+        })
+        .collect();
+    // The ordinary card first: what a visitor to the demo tries.
+    cards.sort_by_key(|(n, _)| (n != "standard", n.clone()));
+    Ok(cards)
+}
+
+/// Seed the demo database once with two months of made-up history (counts only).
+fn seed_demo(db: &Path) -> Result<(), String> {
+    if db.exists() {
+        return Ok(());
+    }
+    let mut store = crate::usage::store::Store::open(db).map_err(|e| e.to_string())?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    crate::usage::seed::seed(
+        &mut store,
+        &crate::usage::seed::SeedParams {
+            sessions: 2_000,
+            days: 60,
+            last_day: crate::usage::store::day_of(now) - 1,
+            terminals: 1,
+            seed: 7,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! The pieces every screen uses: big buttons, the PIN pad, the number pad, the 50音 keyboard.
+//! Every touch target is at least [`style::TOUCH`] px (15 mm on the kiosk's panel).
+
+use iced::widget::{Column, Row, button, column, container, row, text};
+use iced::{Alignment, Element, Length};
+
+use super::app::{Key, Message};
+use super::style::{self, Kind};
+use crate::kiosk::entry::KANA_ROWS;
+
+/// A big button with one line of text.
+pub fn big<'a>(label: String, kind: Kind, on: Option<Message>) -> button::Button<'a, Message> {
+    let b = button(
+        container(text(label).size(style::TEXT))
+            .center_x(Length::Fill)
+            .center_y(Length::Fill),
+    )
+    .height(style::TOUCH)
+    .padding([8, 24])
+    .style(style::button_style(kind));
+    match on {
+        Some(m) => b.on_press(m),
+        None => b,
+    }
+}
+
+/// A square key.
+fn key<'a>(label: String, size: f32, kind: Kind, on: Message) -> Element<'a, Message> {
+    button(
+        container(text(label).size(size * 0.42))
+            .center_x(Length::Fill)
+            .center_y(Length::Fill),
+    )
+    .width(size)
+    .height(size)
+    .padding(0)
+    .style(style::button_style(kind))
+    .on_press(on)
+    .into()
+}
+
+/// A 3×4 digit pad: 1–9, then erase, 0 and an optional last key. `digit` maps a digit (and 10
+/// for erase) to a message.
+pub fn digit_pad<'a>(
+    digit: impl Fn(u8) -> Message,
+    erase_label: String,
+    last: Option<(String, Message)>,
+) -> Element<'a, Message> {
+    let mut rows = Column::new().spacing(14);
+    for r in 0..3u8 {
+        let mut line = Row::new().spacing(14);
+        for c in 1..=3u8 {
+            let d = r * 3 + c;
+            line = line.push(key(d.to_string(), style::KEY, Kind::Plain, digit(d)));
+        }
+        rows = rows.push(line);
+    }
+    let last = match last {
+        Some((label, m)) => key(label, style::KEY, Kind::Primary, m),
+        None => container(text(""))
+            .width(style::KEY)
+            .height(style::KEY)
+            .into(),
+    };
+    rows = rows.push(
+        row![
+            key(erase_label, style::KEY, Kind::Plain, digit(10)),
+            key("0".into(), style::KEY, Kind::Plain, digit(0)),
+            last,
+        ]
+        .spacing(14),
+    );
+    rows.into()
+}
+
+/// Boxes showing how many digits were typed (never the digits).
+pub fn masked<'a>(typed: usize, total: usize) -> Element<'a, Message> {
+    let mut r = Row::new().spacing(20);
+    for i in 0..total {
+        let mark = if i < typed { "●" } else { "" };
+        r = r.push(
+            container(text(mark).size(56))
+                .width(110)
+                .height(120)
+                .center_x(110)
+                .center_y(120)
+                .style(style::card),
+        );
+    }
+    r.into()
+}
+
+/// The 50音 katakana keyboard, with ゛゜, 小, ー, space, erase and clear.
+pub fn kana_keyboard<'a>(on: impl Fn(Key) -> Message, labels: [String; 5]) -> Element<'a, Message> {
+    let mut grid = Column::new().spacing(8);
+    for line in KANA_ROWS {
+        let mut r = Row::new().spacing(8);
+        for c in line {
+            r = r.push(if c == ' ' {
+                Element::from(container(text("")).width(style::KANA_KEY))
+            } else {
+                key(
+                    c.to_string(),
+                    style::KANA_KEY,
+                    Kind::Plain,
+                    on(Key::Char(c)),
+                )
+            });
+        }
+        grid = grid.push(r);
+    }
+    let [dakuten, small, space, erase, clear] = labels;
+    let side = column![
+        key(dakuten, style::KANA_KEY, Kind::Plain, on(Key::Dakuten)),
+        key(small, style::KANA_KEY, Kind::Plain, on(Key::Small)),
+        key(
+            space,
+            style::KANA_KEY,
+            Kind::Plain,
+            on(Key::Char('\u{3000}'))
+        ),
+        key(erase, style::KANA_KEY, Kind::Plain, on(Key::Erase)),
+        key(clear, style::KANA_KEY, Kind::Plain, on(Key::Clear)),
+    ]
+    .spacing(8);
+    row![grid, side]
+        .spacing(28)
+        .align_y(Alignment::Start)
+        .into()
+}
+
+/// A number pad for phone numbers and counts (digits and a hyphen).
+pub fn number_pad<'a>(on: impl Fn(Key) -> Message, erase: String) -> Element<'a, Message> {
+    digit_pad(
+        |d| {
+            if d > 9 {
+                on(Key::Erase)
+            } else {
+                on(Key::Char(char::from(b'0' + d)))
+            }
+        },
+        erase,
+        Some(("-".into(), on(Key::Char('-')))),
+    )
+}
