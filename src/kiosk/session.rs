@@ -736,9 +736,18 @@ impl Kiosk {
             p.zeroize();
         }
         s.pdf = None;
-        let had_card = !matches!(
+        // Screens that show or use the card's data; elsewhere (before the card, or sent to the
+        // clerk for a card problem) there is nothing to wipe and nothing to restart.
+        let had_card = matches!(
             self.screen,
-            Screen::PlaceCard | Screen::ChooseForms | Screen::Idle
+            Screen::Pin
+                | Screen::CodeB
+                | Screen::Confirm
+                | Screen::Questions { .. }
+                | Screen::Preview
+                | Screen::SeeClerk(
+                    ClerkReason::PrintFailed(_) | ClerkReason::FormFailed(_) | ClerkReason::DataWrong
+                )
         );
         if !had_card {
             return None;

@@ -269,6 +269,7 @@ pub struct App {
     launch_rest: Rest,
     /// The screen before the last event, to notice arrivals.
     last_screen: Screen,
+    probe_pending: bool,
     started: Instant,
     frames: usize,
     opened: usize,
@@ -344,6 +345,7 @@ impl App {
                 inline,
             },
             last_screen: Screen::Idle,
+            probe_pending: false,
             started: Instant::now(),
             frames: 0,
             opened: 0,
@@ -609,7 +611,23 @@ impl App {
                     }
                     Err(e) => {
                         tracing::warn!(event = "admin_refused");
-                        self.login = Some((Zeroizing::new(String::new()), Some(e.to_string())));
+                        let shown = match e {
+                            admin::GateError::Wrong { left } => catalog::tf(
+                                Language::JA,
+                                "admin.wrong",
+                                &[("left", &left.to_string())],
+                            ),
+                            admin::GateError::Locked { seconds } => catalog::tf(
+                                Language::JA,
+                                "admin.locked",
+                                &[("minutes", &seconds.div_ceil(60).to_string())],
+                            ),
+                            admin::GateError::NotConfigured => {
+                                catalog::t(Language::JA, "admin.not_configured")
+                            }
+                            admin::GateError::BadHash => catalog::t(Language::JA, "admin.bad_hash"),
+                        };
+                        self.login = Some((Zeroizing::new(String::new()), Some(shown)));
                     }
                 }
                 Task::none()
@@ -790,6 +808,14 @@ impl App {
         if self.busy.is_some() {
             return Task::none();
         }
+        // Going forward to "place your card" (or switching PIN / 照合番号B there) with a card
+        // already on the reader checks it at once; going back to it does not, or "back" from
+        // the PIN pad could never get past it.
+        if matches!(event, Event::Next | Event::Identify(_)) {
+            self.probe_pending = true;
+        } else if !matches!(event, Event::Tick) {
+            self.probe_pending = false;
+        }
         let Some(busy) = self.heavy(&event) else {
             if let Some(k) = self.kiosk.as_mut() {
                 k.handle(event);
@@ -824,6 +850,11 @@ impl App {
         };
         let screen = k.screen().clone();
         let previous = std::mem::replace(&mut self.last_screen, screen.clone());
+        if screen == Screen::PlaceCard && std::mem::take(&mut self.probe_pending) {
+            if self.card_present() {
+                return self.dispatch(Event::CardInserted);
+            }
+        }
         if screen == previous {
             return Task::none();
         }
@@ -853,10 +884,6 @@ impl App {
         if screen == Screen::Idle {
             self.purpose = None;
             self.purposes_open = false;
-        }
-        // Arriving at "place your card" with a card already on the reader.
-        if screen == Screen::PlaceCard && self.card_present() {
-            return self.dispatch(Event::CardInserted);
         }
         Task::none()
     }
@@ -906,8 +933,9 @@ impl App {
         Task::none()
     }
 
+    /// The demo's picker stands for the resident's hand on the reader: not the clerk's help, so
+    /// it does not mark the session assisted.
     fn demo_card(&mut self, place: bool) -> Task<Message> {
-        self.send(Event::ClerkTouched);
         let Some(demo) = &self.demo else {
             return Task::none();
         };

@@ -1,0 +1,753 @@
+//! Whole sessions through the kiosk's windows, in iced's own test simulator: every tap is a
+//! click on the text a person reads, in the window a person would use (the resident's front or
+//! the clerk's back), with the real templates, the simulated card, a folder printer or a real
+//! cupsd, and a usage database on disk. Each path ends with what was printed (the PDF's text)
+//! and what was logged.
+//!
+//! With `KAKANAI_SCREENS=write`, every screen of both windows in Japanese and English is also
+//! saved under `docs/screens/` (the committed screenshots).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use iced::Theme;
+use iced_test::Simulator;
+use kakanai::card::sim::SimCard;
+use kakanai::kiosk::services::{SimReader, SimSlot};
+use kakanai::kiosk::{ClerkReason, Kiosk, KioskConfig, OnRemoval, Screen};
+use kakanai::print::{CupsPrinter, FolderPrinter, Printer};
+use kakanai::testbed::{Cupsd, RawListener};
+use kakanai::ui::app::TouchEvent;
+use kakanai::ui::catalog::t;
+use kakanai::ui::{App, Demo, Launch, Message, Role};
+use kakanai::usage::Recorder;
+use kakanai::usage::record::{Language, Slug};
+use kakanai::usage::store::Store;
+use support::{all_profiles, keys, options, pdf_text, stem};
+
+const SIZE: (f32, f32) = (1920.0, 1080.0);
+
+struct Ui {
+    app: App,
+    slot: SimSlot,
+    clock: Arc<AtomicI64>,
+    out: PathBuf,
+    db: PathBuf,
+    taps: usize,
+    dir: tempfile::TempDir,
+}
+
+fn settings() -> iced::Settings {
+    iced::Settings {
+        fonts: kakanai::ui::fonts(),
+        default_font: iced::Font::with_name(kakanai::ui::FONT_NAME),
+        ..iced::Settings::default()
+    }
+}
+
+fn ui_with(printer: Option<Box<dyn Printer>>, idle_timeout_s: i64) -> Ui {
+    let dir = tempfile::tempdir().unwrap();
+    let (templates, errors) =
+        kakanai::forms::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("forms"));
+    assert!(errors.is_empty(), "{errors:?}");
+    let out = dir.path().join("printed");
+    let db = dir.path().join("usage.db");
+    let clock = Arc::new(AtomicI64::new(1_763_700_000));
+    let c = clock.clone();
+    let reader = SimReader::new(None);
+    let slot = reader.slot();
+    let kiosk = Kiosk::new(
+        templates,
+        Box::new(reader),
+        printer.unwrap_or_else(|| Box::new(FolderPrinter { dir: out.clone() })),
+        Recorder::open(&db),
+        KioskConfig {
+            terminal: Slug::new("kiosk-01").unwrap(),
+            window: Slug::new("3"),
+            idle_timeout_s,
+            read: options(),
+            print_timeout_s: 6,
+            on_card_removed: OnRemoval::PlaceAgain,
+        },
+    )
+    .with_clock(move || c.load(Ordering::SeqCst));
+    let cards = all_profiles()
+        .into_iter()
+        .map(|(p, profile)| (stem(&p), profile))
+        .collect();
+    let app = App::new(Launch {
+        kiosk,
+        front: Default::default(),
+        back: Default::default(),
+        demo: Some(Demo {
+            slot: slot.clone(),
+            cards,
+            keys: Arc::new(keys().clone()),
+        }),
+        pcsc: None,
+        admin_hash: Some(kakanai::kiosk::admin::hash_credential("2468").unwrap()),
+        usage_db: db.clone(),
+        export_folder: dir.path().join("usb"),
+        titles: Default::default(),
+        terminal: "kiosk-01".into(),
+        printer_status: Arc::new(|| Ok("idle".into())),
+        measure_startup: false,
+        inline: true,
+    });
+    Ui {
+        app,
+        slot,
+        clock,
+        out,
+        db,
+        taps: 0,
+        dir,
+    }
+}
+
+fn ui() -> Ui {
+    ui_with(None, 120)
+}
+
+impl Ui {
+    fn lang(&self) -> Language {
+        self.app.language()
+    }
+
+    /// Tap the element showing `label` in `role`'s window; every message it produces is
+    /// handled, as the running kiosk would.
+    fn tap_on(&mut self, role: Role, label: &str) {
+        let messages: Vec<Message> = {
+            let mut sim = Simulator::with_size(settings(), SIZE, self.app.view(role));
+            sim.click(label)
+                .unwrap_or_else(|e| panic!("no “{label}” on the {role:?} screen: {e:?}"));
+            sim.into_messages().collect()
+        };
+        assert!(!messages.is_empty(), "tapping “{label}” did nothing");
+        self.taps += 1;
+        self.clock.fetch_add(2, Ordering::SeqCst);
+        for m in messages {
+            let _ = self.app.update(m);
+        }
+    }
+
+    /// Tap a catalog string on the front.
+    fn tap(&mut self, key: &str) {
+        let label = t(self.lang(), key);
+        self.tap_on(Role::Front, &label);
+    }
+
+    fn pin(&mut self, digits: &str) {
+        for d in digits.chars() {
+            self.tap_on(Role::Front, &d.to_string());
+        }
+    }
+
+    fn shows(&self, role: Role, label: &str) -> bool {
+        let mut sim = Simulator::with_size(settings(), SIZE, self.app.view(role));
+        sim.find(label).is_ok()
+    }
+
+    fn screen(&self) -> Screen {
+        self.app.kiosk().expect("no background work").screen().clone()
+    }
+
+    fn place(&mut self, card: &str) {
+        let _ = self.app.update(Message::DemoPick(card.into()));
+        let _ = self.app.update(Message::DemoCard(true));
+    }
+
+    fn take_card(&mut self) {
+        let _ = self.app.update(Message::DemoCard(false));
+    }
+
+    fn printed(&self) -> Vec<String> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.out)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files.iter().map(|f| pdf_text(f)).collect()
+    }
+
+    fn log(&mut self, column: &str) -> Vec<String> {
+        // The recorder writes each session as it ends; reading it back needs no flush, but a
+        // session still open is not in the log.
+        let store = Store::open(&self.db).unwrap();
+        let mut stmt = store
+            .connection()
+            .prepare(&format!("SELECT {column} FROM sessions ORDER BY id"))
+            .unwrap();
+        stmt.query_map([], |r| r.get::<_, rusqlite::types::Value>(0))
+            .unwrap()
+            .map(|v| format!("{:?}", v.unwrap()))
+            .collect()
+    }
+
+    /// Save both windows as screenshots when asked to (`KAKANAI_SCREENS=write`).
+    fn shot(&self, name: &str) {
+        if std::env::var("KAKANAI_SCREENS").as_deref() != Ok("write") {
+            return;
+        }
+        let lang = if self.lang() == Language::EN { "en" } else { "ja" };
+        for (role, side) in [(Role::Front, "front"), (Role::Back, "back")] {
+            let mut sim = Simulator::with_size(settings(), SIZE, self.app.view(role));
+            let snap = sim.snapshot(&Theme::Light).unwrap();
+            let raw = self.dir.path().join(format!("{lang}-{side}-{name}.png"));
+            snap.matches_image(&raw).unwrap();
+            let written = raw.with_file_name(format!("{lang}-{side}-{name}-tiny-skia.png"));
+            let img = image::open(&written).unwrap();
+            // Rendered at 2× (3840×2160); saved at 1280×720, enough to read every line.
+            let small = img.resize_exact(1280, 720, image::imageops::FilterType::Triangle);
+            let dest = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("docs/screens")
+                .join(lang);
+            std::fs::create_dir_all(&dest).unwrap();
+            small
+                .to_rgb8()
+                .save(dest.join(format!("{side}-{name}.png")))
+                .unwrap();
+        }
+    }
+}
+
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Idle → 住民票 → card + PIN → confirm → questions → preview → print → done, counting taps.
+fn juminhyo_with_pin(u: &mut Ui, language: Language) {
+    u.shot("01-idle");
+    let start = t(language, "idle.start");
+    u.tap_on(Role::Front, &start);
+    assert_eq!(u.screen(), Screen::ChooseForms);
+    u.shot("02-choose");
+    u.tap_on(Role::Front, &t(language, "form.juminhyo"));
+    u.shot("03-chosen");
+    let next = kakanai::ui::catalog::tf(language, "choose.next", &[("n", "1")]);
+    u.tap_on(Role::Front, &next);
+    assert_eq!(u.screen(), Screen::PlaceCard);
+    u.shot("04-place-card");
+    u.place("standard");
+    assert_eq!(u.screen(), Screen::Pin, "the card is checked as soon as it is placed");
+    assert!(u.shows(
+        Role::Front,
+        &kakanai::ui::catalog::tf(language, "pin.tries", &[("n", "3")])
+    ));
+    u.pin("12");
+    u.shot("05-pin");
+    u.pin("34");
+    assert_eq!(u.screen(), Screen::Confirm);
+    assert!(u.shows(Role::Front, "山田　太郎"));
+    u.shot("06-confirm");
+    u.tap("confirm.ok");
+    assert_eq!(u.screen(), Screen::Questions { form: 0 });
+    u.shot("07-questions");
+    u.tap("nav.next");
+    assert_eq!(u.screen(), Screen::Preview);
+    u.shot("08-preview");
+    u.tap("preview.print");
+    assert_eq!(u.screen(), Screen::Done);
+    u.shot("09-done");
+}
+
+#[test]
+fn a_pin_session_on_the_front_prints_the_residents_juminhyo_in_six_taps() {
+    let mut u = ui();
+    juminhyo_with_pin(&mut u, Language::JA);
+    // The figure in BENCHMARKS.md: taps besides the four PIN digits.
+    let taps = u.taps - 4;
+    println!("taps from idle to a printed 住民票 (besides the PIN): {taps}");
+    assert!(taps <= 6, "{taps} taps");
+    let printed = u.printed();
+    assert_eq!(printed.len(), 1);
+    let text = squeeze(&printed[0]);
+    assert!(text.contains("住民票の写し等交付請求書"), "{text}");
+    assert!(text.contains("山田太郎") && text.contains("東京都青梅市東青梅"), "{text}");
+    // The survey and the end of the session: one record, nothing personal left.
+    u.tap("survey.4");
+    u.tap("done.finish");
+    assert_eq!(u.screen(), Screen::Idle);
+    assert!(u.app.kiosk().unwrap().data().is_none());
+    assert_eq!(u.log("outcome"), ["Integer(0)"]);
+    assert_eq!(u.log("satisfaction"), ["Integer(4)"]);
+    assert_eq!(u.log("assisted"), ["Integer(0)"], "nobody touched the back");
+    assert_eq!(u.log("identification"), ["Integer(1)"]);
+    assert_eq!(u.log("language"), ["Text(\"ja\")"]);
+}
+
+#[test]
+fn the_same_session_in_english_is_logged_as_english() {
+    let mut u = ui();
+    juminhyo_with_pin(&mut u, Language::EN);
+    u.shot("09-done");
+    u.tap("done.finish");
+    assert_eq!(u.log("language"), ["Text(\"en\")"]);
+    assert!(squeeze(&u.printed()[0]).contains("山田太郎"), "forms print in Japanese");
+}
+
+#[test]
+fn code_b_reads_the_card_with_birth_date_expiry_and_security_code() {
+    let mut u = ui();
+    u.tap("idle.start");
+    u.tap("form.inkan-shomei");
+    u.tap_on(
+        Role::Front,
+        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
+    );
+    u.tap("place.forgot_pin");
+    u.shot("10-place-card-code-b");
+    u.place("standard");
+    assert_eq!(u.screen(), Screen::CodeB);
+    // 1960-04-01 is 昭和35年4月1日; expiry 2034; security code 5678.
+    u.tap_on(Role::Front, "昭和");
+    for d in "350401203456".chars() {
+        u.tap_on(Role::Front, &d.to_string());
+    }
+    u.shot("11-code-b");
+    for d in "78".chars() {
+        u.tap_on(Role::Front, &d.to_string());
+    }
+    u.tap("code_b.send");
+    assert_eq!(u.screen(), Screen::Confirm);
+    u.tap("confirm.ok");
+    while matches!(u.screen(), Screen::Questions { .. }) {
+        u.tap("nav.next");
+    }
+    u.tap("preview.print");
+    u.tap("done.finish");
+    assert!(squeeze(&u.printed()[0]).contains("山田太郎"));
+    assert_eq!(u.log("identification"), ["Integer(2)"]);
+}
+
+#[test]
+fn a_wrong_pin_counts_down_and_the_guard_sends_the_resident_to_the_clerk() {
+    let mut u = ui();
+    u.tap("idle.start");
+    u.tap("form.juminhyo");
+    u.tap_on(
+        Role::Front,
+        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
+    );
+    u.place("standard");
+    u.pin("9999");
+    assert_eq!(u.screen(), Screen::Pin);
+    assert!(u.shows(
+        Role::Front,
+        &kakanai::ui::catalog::tf(Language::JA, "pin.tries", &[("n", "2")])
+    ));
+    u.shot("12-pin-wrong");
+    u.pin("9999");
+    // One try left: the guard sends nothing and calls the clerk.
+    assert_eq!(u.screen(), Screen::SeeClerk(ClerkReason::LastTryGuarded));
+    assert!(u.shows(Role::Front, &t(Language::JA, "see_clerk.guard.title")));
+    assert!(u.shows(Role::Back, &t(Language::JA, "see_clerk.guard.clerk")));
+    u.shot("13-guard");
+    // The card still has its last try.
+    assert_eq!(u.slot.lock().unwrap().as_ref().unwrap().pin_tries(), 1);
+    // The resident's way out.
+    u.tap("see_clerk.restart");
+    assert_eq!(u.screen(), Screen::Idle);
+    assert_eq!(u.log("outcome"), ["Integer(3)"], "a card error");
+    assert!(u.printed().is_empty());
+}
+
+#[test]
+fn a_card_at_one_try_left_is_stopped_before_the_pin_pad() {
+    let mut u = ui();
+    u.tap("idle.start");
+    u.tap("form.juminhyo");
+    u.tap_on(
+        Role::Front,
+        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
+    );
+    u.place("one-try-left");
+    assert_eq!(u.screen(), Screen::SeeClerk(ClerkReason::LastTryGuarded));
+    u.take_card();
+    u.tap("see_clerk.restart");
+    assert_eq!(u.log("outcome"), ["Integer(3)"]);
+}
+
+#[test]
+fn with_no_card_the_clerk_enters_the_data_on_the_back_and_the_session_is_staff_operated() {
+    let mut u = ui();
+    u.tap("idle.start");
+    u.tap("form.juminhyo");
+    u.tap_on(
+        Role::Front,
+        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
+    );
+    u.tap("place.no_card");
+    assert_eq!(u.screen(), Screen::StaffEntry);
+    assert!(u.shows(Role::Front, &t(Language::JA, "staff.front_title")));
+    use kakanai::kiosk::entry::StaffField;
+    let _ = u.app.update(Message::StaffRomaji(true));
+    let _ = u
+        .app
+        .update(Message::Staff(StaffField::Name, "suzuki hanako".into()));
+    let _ = u.app.update(Message::StaffRomaji(false));
+    let _ = u.app.update(Message::Staff(
+        StaffField::Address,
+        "東京都青梅市日向和田３丁目".into(),
+    ));
+    let _ = u
+        .app
+        .update(Message::Staff(StaffField::Birth, "1990-12-24".into()));
+    u.tap_on(Role::Back, &t(Language::JA, "sex.female"));
+    u.shot("14-staff-entry");
+    u.tap_on(Role::Back, &t(Language::JA, "staff.save"));
+    assert_eq!(u.screen(), Screen::Confirm);
+    assert!(u.shows(Role::Front, "スズキ　ハナコ"));
+    u.tap_on(Role::Back, &t(Language::JA, "confirm.ok"));
+    u.tap_on(Role::Back, &t(Language::JA, "nav.next"));
+    u.tap_on(Role::Back, &t(Language::JA, "preview.print"));
+    u.tap_on(Role::Back, &t(Language::JA, "done.finish"));
+    let text = squeeze(&u.printed()[0]);
+    assert!(text.contains("スズキハナコ") && text.contains("日向和田"), "{text}");
+    assert_eq!(u.log("mode"), ["Integer(1)"], "staff-operated");
+    assert_eq!(u.log("assisted"), ["Integer(1)"]);
+    assert_eq!(u.log("identification"), ["Integer(0)"]);
+}
+
+#[test]
+fn a_card_taken_off_mid_flow_wipes_its_data_and_asks_for_it_again() {
+    let mut u = ui();
+    u.tap("idle.start");
+    u.tap("form.juminhyo");
+    u.tap_on(
+        Role::Front,
+        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
+    );
+    u.place("standard");
+    u.pin("1234");
+    u.tap("confirm.ok");
+    // A furigana typed on the kana keyboard survives the card's removal.
+    let _ = u.app.update(Message::Edit(
+        Role::Front,
+        kakanai::ui::app::EditTarget::Kana {
+            form: 0,
+            question: "furigana".into(),
+        },
+    ));
+    for k in ["ヤ", "マ", "タ"] {
+        u.tap_on(Role::Front, k);
+    }
+    u.tap("key.dakuten");
+    u.shot("15-kana");
+    u.tap("key.done");
+    assert_eq!(
+        u.app.kiosk().unwrap().answers(0).unwrap().get("furigana"),
+        Some("ヤマダ")
+    );
+    u.take_card();
+    assert_eq!(u.screen(), Screen::PlaceCard);
+    assert!(u.app.kiosk().unwrap().data().is_none(), "the card's data is wiped");
+    u.place("standard");
+    u.pin("1234");
+    u.tap("confirm.ok");
+    assert_eq!(
+        u.app.kiosk().unwrap().answers(0).unwrap().get("furigana"),
+        Some("ヤマダ"),
+        "what the resident entered is kept"
+    );
+    u.tap("nav.next");
+    u.tap("preview.print");
+    u.tap("done.finish");
+    assert!(squeeze(&u.printed()[0]).contains("ヤマダ"));
+    assert_eq!(u.log("outcome"), ["Integer(0)"]);
+}
+
+#[test]
+fn going_back_from_the_preview_keeps_every_choice_and_answer() {
+    let mut u = ui();
+    u.tap("idle.start");
+    u.tap("form.juminhyo");
+    u.tap("form.zei-shomei");
+    u.tap_on(
+        Role::Front,
+        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "2")]),
+    );
+    u.place("standard");
+    u.pin("1234");
+    u.tap("confirm.ok");
+    // 住民票: two copies, and the whole household.
+    u.tap_on(Role::Front, "+");
+    u.tap_on(Role::Front, "世帯全員");
+    u.tap("nav.next");
+    assert_eq!(u.screen(), Screen::Questions { form: 1 });
+    u.tap("nav.back");
+    assert_eq!(u.screen(), Screen::Questions { form: 0 });
+    let a = u.app.kiosk().unwrap().answers(0).unwrap();
+    assert_eq!((a.get("copies"), a.get("target")), (Some("2"), Some("household")));
+    // Back to the form choice and forward again: still both forms, still the answers.
+    u.tap("nav.back");
+    u.tap("nav.back");
+    u.tap("nav.back");
+    assert_eq!(u.screen(), Screen::ChooseForms);
+    assert_eq!(u.app.kiosk().unwrap().chosen(), ["juminhyo", "zei-shomei"]);
+    u.tap_on(
+        Role::Front,
+        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "2")]),
+    );
+    // The card is still on the reader: checked again at once, and the PIN asked again.
+    assert_eq!(u.screen(), Screen::Pin);
+    u.pin("1234");
+    u.tap("confirm.ok");
+    let a = u.app.kiosk().unwrap().answers(0).unwrap();
+    assert_eq!(a.get("copies"), Some("2"));
+    u.tap("nav.next");
+    u.tap("nav.next");
+    u.tap("preview.print");
+    let text = squeeze(&u.printed()[0]);
+    assert!(text.contains("世帯全員") && text.contains("税"), "{text}");
+}
+
+#[test]
+fn the_clerk_takes_over_from_the_back_and_the_session_counts_as_assisted() {
+    let mut u = ui();
+    u.tap("idle.start");
+    u.tap("clerk.call");
+    assert!(u.shows(Role::Back, &t(Language::JA, "clerk.help_requested")));
+    u.shot("16-help-requested");
+    u.tap_on(Role::Back, &t(Language::JA, "clerk.take_over"));
+    u.tap_on(Role::Back, &t(Language::JA, "form.juminhyo"));
+    u.tap_on(
+        Role::Back,
+        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
+    );
+    u.place("standard");
+    u.pin("1234");
+    // The clerk corrects the address (take-over mode makes every field editable).
+    u.tap_on(Role::Back, &t(Language::JA, "clerk.correct"));
+    let _ = u.app.update(Message::Staff(
+        kakanai::kiosk::entry::StaffField::Address,
+        "東京都青梅市東青梅１丁目１１番地の２".into(),
+    ));
+    u.shot("17-correction");
+    u.tap_on(Role::Back, &t(Language::JA, "staff.save"));
+    assert_eq!(
+        u.app.kiosk().unwrap().data().unwrap().address(),
+        "東京都青梅市東青梅１丁目１１番地の２"
+    );
+    u.tap_on(Role::Back, &t(Language::JA, "confirm.ok"));
+    u.tap_on(Role::Back, &t(Language::JA, "nav.next"));
+    u.tap_on(Role::Back, &t(Language::JA, "preview.print"));
+    u.tap_on(Role::Back, &t(Language::JA, "clerk.reset"));
+    assert!(squeeze(&u.printed()[0]).contains("１１番地の２"));
+    assert_eq!(u.log("mode"), ["Integer(1)"]);
+    assert_eq!(u.log("assisted"), ["Integer(1)"]);
+}
+
+#[test]
+fn an_idle_kiosk_counts_down_on_both_screens_and_wipes_the_session() {
+    let mut u = ui_with(None, 60);
+    u.tap("idle.start");
+    u.tap("form.juminhyo");
+    u.tap_on(
+        Role::Front,
+        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
+    );
+    u.place("standard");
+    u.pin("1234");
+    u.clock.fetch_add(35, Ordering::SeqCst);
+    let _ = u.app.update(Message::Tick);
+    assert!(u.shows(Role::Front, &t(Language::JA, "countdown.title")));
+    assert!(u.shows(Role::Back, &t(Language::JA, "countdown.title")));
+    u.shot("18-countdown");
+    // "Continue" puts it away; nobody touching for the timeout ends the session.
+    u.tap("countdown.continue");
+    assert!(!u.shows(Role::Front, &t(Language::JA, "countdown.title")));
+    u.clock.fetch_add(61, Ordering::SeqCst);
+    let _ = u.app.update(Message::Tick);
+    assert_eq!(u.screen(), Screen::Idle);
+    assert!(u.app.kiosk().unwrap().data().is_none());
+    assert_eq!(u.log("outcome"), ["Integer(2)"]);
+    assert!(u.printed().is_empty());
+}
+
+#[test]
+fn a_printer_that_is_off_fails_in_plain_words_and_the_clerk_retries() {
+    let cupsd = Cupsd::start().unwrap();
+    let mut listener = RawListener::start().unwrap();
+    let port = listener.port;
+    listener.stop(); // the printer is off
+    cupsd.add_raw_queue("kiosk", port).unwrap();
+    let printer = CupsPrinter::new(&cupsd.server(), "kiosk");
+    let mut u = ui_with(Some(Box::new(printer)), 120);
+    u.tap("idle.start");
+    u.tap("form.juminhyo");
+    u.tap_on(
+        Role::Front,
+        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
+    );
+    u.place("standard");
+    u.pin("1234");
+    u.tap("confirm.ok");
+    u.tap("nav.next");
+    u.tap("preview.print");
+    assert!(
+        matches!(u.screen(), Screen::SeeClerk(ClerkReason::PrintFailed(_))),
+        "{:?}",
+        u.screen()
+    );
+    assert!(u.shows(Role::Front, &t(Language::JA, "see_clerk.print_failed.title")));
+    u.shot("19-print-failed");
+    // The printer is back on: the clerk retries from the back, the forms are still there.
+    let listener = RawListener::start_on(port).unwrap();
+    cupsd.admin("cupsenable", &["kiosk"]).unwrap();
+    u.tap_on(Role::Back, &t(Language::JA, "see_clerk.retry"));
+    assert_eq!(u.screen(), Screen::Done, "{}", cupsd.log());
+    let mut job = Vec::new();
+    for _ in 0..100 {
+        if let Some(j) = listener.received().into_iter().next() {
+            job = j;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let file = u.dir.path().join("job.pdf");
+    std::fs::write(&file, job).unwrap();
+    assert!(squeeze(&pdf_text(&file)).contains("山田太郎"));
+    u.tap("done.finish");
+    assert_eq!(u.log("outcome"), ["Integer(0)"]);
+    assert_eq!(u.log("assisted"), ["Integer(1)"], "the clerk's retry is assistance");
+}
+
+#[test]
+fn not_a_my_number_card_is_named_and_the_resident_can_start_over() {
+    let mut u = ui();
+    u.tap("idle.start");
+    u.tap("form.juminhyo");
+    u.tap_on(
+        Role::Front,
+        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
+    );
+    u.place("other-card");
+    assert_eq!(u.screen(), Screen::SeeClerk(ClerkReason::NotMyNumberCard));
+    u.shot("20-not-my-number");
+    u.tap("see_clerk.restart");
+    assert_eq!(u.log("outcome"), ["Integer(3)"]);
+}
+
+#[test]
+fn choosing_by_purpose_proposes_the_forms_for_that_purpose() {
+    let mut u = ui();
+    u.tap("idle.start");
+    u.tap("choose.by_purpose");
+    u.shot("21-purposes");
+    u.tap_on(Role::Front, "引っ越し");
+    u.shot("22-purpose-moving");
+    assert!(u.shows(Role::Front, &t(Language::JA, "form.ido-todoke")));
+    assert!(!u.shows(Role::Front, &t(Language::JA, "form.pin-reset")));
+}
+
+#[test]
+fn the_admin_screen_opens_with_the_credential_and_exports_counts() {
+    let mut u = ui();
+    juminhyo_with_pin(&mut u, Language::JA);
+    u.tap("done.finish");
+    u.tap_on(Role::Back, &t(Language::JA, "clerk.admin"));
+    let _ = u.app.update(Message::AdminSecret("1111".into()));
+    let _ = u.app.update(Message::AdminEnter);
+    assert!(u.shows(
+        Role::Back,
+        &kakanai::ui::catalog::tf(Language::JA, "admin.wrong", &[("left", "4")])
+    ));
+    assert!(!u.shows(Role::Back, &t(Language::JA, "admin.title")));
+    let _ = u.app.update(Message::AdminSecret("2468".into()));
+    let _ = u.app.update(Message::AdminEnter);
+    assert!(u.shows(Role::Back, &t(Language::JA, "admin.title")));
+    // Today's count: one 住民票 printed in this test's clock's day.
+    u.shot("23-admin");
+    let _ = u.app.update(Message::AdminTotal("12".into()));
+    u.tap_on(Role::Back, &t(Language::JA, "admin.save_total"));
+    u.tap_on(Role::Back, &t(Language::JA, "admin.export"));
+    let usb = u.dir.path().join("usb");
+    let files: Vec<_> = std::fs::read_dir(&usb).unwrap().flatten().collect();
+    assert_eq!(files.len(), 2, "the CSV and the report");
+    u.tap_on(Role::Back, &t(Language::JA, "admin.close"));
+    assert!(!u.shows(Role::Back, &t(Language::JA, "admin.title")));
+    // The front never shows the admin screen.
+    assert!(!u.shows(Role::Front, &t(Language::JA, "admin.title")));
+}
+
+#[test]
+fn a_touch_on_the_screen_is_a_touch() {
+    // Finger events (not the mouse): the resident's panel is a touch screen.
+    use iced::touch;
+    let u = ui();
+    let messages: Vec<Message> = {
+        let mut sim = Simulator::with_size(settings(), SIZE, u.app.view(Role::Front));
+        let target = sim.find(t(Language::JA, "idle.start").as_str()).unwrap();
+        let at = target.visible_bounds().unwrap().center();
+        sim.point_at(at);
+        let id = touch::Finger(1);
+        sim.simulate([
+            iced::Event::Touch(touch::Event::FingerPressed { id, position: at }),
+            iced::Event::Touch(touch::Event::FingerLifted { id, position: at }),
+        ]);
+        sim.into_messages().collect()
+    };
+    assert!(
+        matches!(
+            messages.as_slice(),
+            [Message::Touch(Role::Front, TouchEvent::Start(l))] if *l == Language::JA
+        ),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn every_catalog_key_a_screen_builds_at_run_time_exists() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("forms");
+    let (templates, _) = kakanai::forms::load_dir(&dir);
+    let mut keys: Vec<String> = Vec::new();
+    for t in &templates {
+        keys.push(format!("form.{}", t.spec.id));
+        keys.push(format!("category.{}", t.spec.category));
+        keys.extend(t.spec.purposes.iter().map(|p| format!("purpose.{p}")));
+    }
+    for r in [
+        "guard",
+        "blocked",
+        "not_my_number",
+        "read_failed",
+        "form_failed",
+        "print_failed",
+        "data_wrong",
+    ] {
+        for part in ["title", "lead", "clerk"] {
+            keys.push(format!("see_clerk.{r}.{part}"));
+        }
+    }
+    for b in ["checking", "reading", "printing"] {
+        keys.push(format!("busy.{b}"));
+        keys.push(format!("busy.{b}_lead"));
+    }
+    keys.extend((1..=5).map(|n| format!("survey.{n}")));
+    for lang in [Language::JA, Language::EN] {
+        let missing: Vec<_> = keys.iter().filter(|k| t(lang, k).starts_with('⟦')).collect();
+        assert!(missing.is_empty(), "{lang:?}: {missing:?}");
+    }
+}
+
+/// A card placed again keeps its PIN counter (as a real card does): the demo's picker does not
+/// hand out a fresh card each time.
+#[test]
+fn the_demo_picker_keeps_a_cards_counter_across_placements() {
+    let mut u = ui();
+    u.tap("idle.start");
+    u.tap("form.juminhyo");
+    u.tap_on(
+        Role::Front,
+        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
+    );
+    u.place("standard");
+    u.pin("0000");
+    u.take_card();
+    u.place("standard");
+    let tries = u.slot.lock().unwrap().as_ref().map(SimCard::pin_tries);
+    assert_eq!(tries, Some(2));
+}
