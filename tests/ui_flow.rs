@@ -152,7 +152,11 @@ impl Ui {
     }
 
     fn screen(&self) -> Screen {
-        self.app.kiosk().expect("no background work").screen().clone()
+        self.app
+            .kiosk()
+            .expect("no background work")
+            .screen()
+            .clone()
     }
 
     fn place(&mut self, card: &str) {
@@ -191,7 +195,11 @@ impl Ui {
         if std::env::var("KAKANAI_SCREENS").as_deref() != Ok("write") {
             return;
         }
-        let lang = if self.lang() == Language::EN { "en" } else { "ja" };
+        let lang = if self.lang() == Language::EN {
+            "en"
+        } else {
+            "ja"
+        };
         for (role, side) in [(Role::Front, "front"), (Role::Back, "back")] {
             let mut sim = Simulator::with_size(settings(), SIZE, self.app.view(role));
             let snap = sim.snapshot(&Theme::Light).unwrap();
@@ -231,7 +239,11 @@ fn juminhyo_with_pin(u: &mut Ui, language: Language) {
     assert_eq!(u.screen(), Screen::PlaceCard);
     u.shot("04-place-card");
     u.place("standard");
-    assert_eq!(u.screen(), Screen::Pin, "the card is checked as soon as it is placed");
+    assert_eq!(
+        u.screen(),
+        Screen::Pin,
+        "the card is checked as soon as it is placed"
+    );
     assert!(u.shows(
         Role::Front,
         &kakanai::ui::catalog::tf(language, "pin.tries", &[("n", "3")])
@@ -265,7 +277,10 @@ fn a_pin_session_on_the_front_prints_the_residents_juminhyo_in_six_taps() {
     assert_eq!(printed.len(), 1);
     let text = squeeze(&printed[0]);
     assert!(text.contains("住民票の写し等交付請求書"), "{text}");
-    assert!(text.contains("山田太郎") && text.contains("東京都青梅市東青梅"), "{text}");
+    assert!(
+        text.contains("山田太郎") && text.contains("東京都青梅市東青梅"),
+        "{text}"
+    );
     // The survey and the end of the session: one record, nothing personal left.
     u.tap("survey.4");
     u.tap("done.finish");
@@ -285,7 +300,10 @@ fn the_same_session_in_english_is_logged_as_english() {
     u.shot("09-done");
     u.tap("done.finish");
     assert_eq!(u.log("language"), ["Text(\"en\")"]);
-    assert!(squeeze(&u.printed()[0]).contains("山田太郎"), "forms print in Japanese");
+    assert!(
+        squeeze(&u.printed()[0]).contains("山田太郎"),
+        "forms print in Japanese"
+    );
 }
 
 #[test]
@@ -405,7 +423,10 @@ fn with_no_card_the_clerk_enters_the_data_on_the_back_and_the_session_is_staff_o
     u.tap_on(Role::Back, &t(Language::JA, "preview.print"));
     u.tap_on(Role::Back, &t(Language::JA, "done.finish"));
     let text = squeeze(&u.printed()[0]);
-    assert!(text.contains("スズキハナコ") && text.contains("日向和田"), "{text}");
+    assert!(
+        text.contains("スズキハナコ") && text.contains("日向和田"),
+        "{text}"
+    );
     assert_eq!(u.log("mode"), ["Integer(1)"], "staff-operated");
     assert_eq!(u.log("assisted"), ["Integer(1)"]);
     assert_eq!(u.log("identification"), ["Integer(0)"]);
@@ -443,7 +464,10 @@ fn a_card_taken_off_mid_flow_wipes_its_data_and_asks_for_it_again() {
     );
     u.take_card();
     assert_eq!(u.screen(), Screen::PlaceCard);
-    assert!(u.app.kiosk().unwrap().data().is_none(), "the card's data is wiped");
+    assert!(
+        u.app.kiosk().unwrap().data().is_none(),
+        "the card's data is wiped"
+    );
     u.place("standard");
     u.pin("1234");
     u.tap("confirm.ok");
@@ -480,7 +504,10 @@ fn going_back_from_the_preview_keeps_every_choice_and_answer() {
     u.tap("nav.back");
     assert_eq!(u.screen(), Screen::Questions { form: 0 });
     let a = u.app.kiosk().unwrap().answers(0).unwrap();
-    assert_eq!((a.get("copies"), a.get("target")), (Some("2"), Some("household")));
+    assert_eq!(
+        (a.get("copies"), a.get("target")),
+        (Some("2"), Some("household"))
+    );
     // Back to the form choice and forward again: still both forms, still the answers.
     u.tap("nav.back");
     u.tap("nav.back");
@@ -592,7 +619,10 @@ fn a_printer_that_is_off_fails_in_plain_words_and_the_clerk_retries() {
         "{:?}",
         u.screen()
     );
-    assert!(u.shows(Role::Front, &t(Language::JA, "see_clerk.print_failed.title")));
+    assert!(u.shows(
+        Role::Front,
+        &t(Language::JA, "see_clerk.print_failed.title")
+    ));
     u.shot("19-print-failed");
     // The printer is back on: the clerk retries from the back, the forms are still there.
     let listener = RawListener::start_on(port).unwrap();
@@ -612,7 +642,11 @@ fn a_printer_that_is_off_fails_in_plain_words_and_the_clerk_retries() {
     assert!(squeeze(&pdf_text(&file)).contains("山田太郎"));
     u.tap("done.finish");
     assert_eq!(u.log("outcome"), ["Integer(0)"]);
-    assert_eq!(u.log("assisted"), ["Integer(1)"], "the clerk's retry is assistance");
+    assert_eq!(
+        u.log("assisted"),
+        ["Integer(1)"],
+        "the clerk's retry is assistance"
+    );
 }
 
 #[test]
@@ -659,7 +693,15 @@ fn the_admin_screen_opens_with_the_credential_and_exports_counts() {
     let _ = u.app.update(Message::AdminSecret("2468".into()));
     let _ = u.app.update(Message::AdminEnter);
     assert!(u.shows(Role::Back, &t(Language::JA, "admin.title")));
-    // Today's count: one 住民票 printed in this test's clock's day.
+    // Today's count: one 住民票 printed on the session clock's day.
+    assert!(u.shows(
+        Role::Back,
+        &kakanai::ui::catalog::tf(
+            Language::JA,
+            "admin.sessions",
+            &[("today", "1"), ("month", "1")]
+        )
+    ));
     u.shot("23-admin");
     let _ = u.app.update(Message::AdminTotal("12".into()));
     u.tap_on(Role::Back, &t(Language::JA, "admin.save_total"));
@@ -728,7 +770,10 @@ fn every_catalog_key_a_screen_builds_at_run_time_exists() {
     }
     keys.extend((1..=5).map(|n| format!("survey.{n}")));
     for lang in [Language::JA, Language::EN] {
-        let missing: Vec<_> = keys.iter().filter(|k| t(lang, k).starts_with('⟦')).collect();
+        let missing: Vec<_> = keys
+            .iter()
+            .filter(|k| t(lang, k).starts_with('⟦'))
+            .collect();
         assert!(missing.is_empty(), "{lang:?}: {missing:?}");
     }
 }

@@ -174,7 +174,7 @@ pub fn export_to(
     let month = month_of_day(today);
     // 年度: from April 1st of the fiscal year holding today.
     let mut from = first_of_month(today);
-    while !(month_of_day(from) % 100 == 4) {
+    while month_of_day(from) % 100 != 4 {
         from = first_of_month(from - 1);
     }
     std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;

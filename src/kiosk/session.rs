@@ -361,6 +361,14 @@ impl Kiosk {
             .unwrap_or_default()
     }
 
+    /// The survey answer given on the done screen (1–5).
+    pub fn satisfaction(&self) -> Option<u8> {
+        self.session
+            .as_ref()
+            .and_then(|s| s.satisfaction)
+            .map(|v| v.value())
+    }
+
     /// Whether the session printed.
     pub fn printed(&self) -> bool {
         self.session.as_ref().is_some_and(|s| s.printed)
@@ -401,7 +409,8 @@ impl Kiosk {
         &self.recorder
     }
 
-    fn now(&self) -> Timestamp {
+    /// The session clock (UTC seconds).
+    pub fn now(&self) -> Timestamp {
         (self.clock)()
     }
 
@@ -746,7 +755,9 @@ impl Kiosk {
                 | Screen::Questions { .. }
                 | Screen::Preview
                 | Screen::SeeClerk(
-                    ClerkReason::PrintFailed(_) | ClerkReason::FormFailed(_) | ClerkReason::DataWrong
+                    ClerkReason::PrintFailed(_)
+                        | ClerkReason::FormFailed(_)
+                        | ClerkReason::DataWrong
                 )
         );
         if !had_card {

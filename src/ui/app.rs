@@ -306,6 +306,8 @@ impl App {
             measure_startup,
             inline,
         } = launch;
+        // The simulation tests have no executor for the periodic check: ask once now.
+        let printer = inline.then(|| printer_status());
         let demo_pick = demo
             .as_ref()
             .and_then(|d| d.cards.first().map(|c| c.0.clone()));
@@ -327,7 +329,7 @@ impl App {
             } else {
                 ReaderState::Unknown
             },
-            printer: None,
+            printer,
             demo,
             demo_pick,
             demo_cards: HashMap::new(),
@@ -653,7 +655,7 @@ impl App {
                         &self.launch_rest.usage_db,
                         std::path::Path::new(&a.folder),
                         &self.launch_rest.terminal,
-                        now(),
+                        self.now(),
                         &self.launch_rest.titles,
                     )
                 });
@@ -690,13 +692,14 @@ impl App {
                     .kiosk()
                     .and_then(|k| k.window().map(|w| w.as_str().to_owned()))
                     .unwrap_or_else(|| "1".into());
+                let now = self.now();
                 if let Some(a) = &mut self.admin {
                     let r = a
                         .total
                         .parse::<u32>()
                         .map_err(|_| catalog::t(Language::JA, "admin.total_invalid"))
                         .and_then(|n| {
-                            admin::set_total(&self.launch_rest.usage_db, &window, now(), n)
+                            admin::set_total(&self.launch_rest.usage_db, &window, now, n)
                         });
                     a.message = Some(match r {
                         Ok(()) => (true, catalog::t(Language::JA, "admin.total_saved")),
@@ -850,10 +853,11 @@ impl App {
         };
         let screen = k.screen().clone();
         let previous = std::mem::replace(&mut self.last_screen, screen.clone());
-        if screen == Screen::PlaceCard && std::mem::take(&mut self.probe_pending) {
-            if self.card_present() {
-                return self.dispatch(Event::CardInserted);
-            }
+        if screen == Screen::PlaceCard
+            && std::mem::take(&mut self.probe_pending)
+            && self.card_present()
+        {
+            return self.dispatch(Event::CardInserted);
         }
         if screen == previous {
             return Task::none();
@@ -863,7 +867,7 @@ impl App {
             self.preview.clear();
             self.preview_error = None;
         } else if let Some(pdf) = k.pdf() {
-            match crate::forms::preview::pages(pdf, 1.25) {
+            match crate::forms::preview::pages(pdf, 2.0) {
                 Ok(pages) => {
                     self.preview = pages
                         .into_iter()
@@ -1020,10 +1024,22 @@ impl App {
 
     fn refresh_counts(&mut self) {
         self.flush_usage();
-        let counts = admin::counts(&self.launch_rest.usage_db, now());
+        let counts = admin::counts(&self.launch_rest.usage_db, self.now());
         if let Some(a) = &mut self.admin {
             a.counts = Some(counts);
         }
+    }
+
+    /// The kiosk's clock (the admin's "today" is the session clock's today).
+    fn now(&self) -> i64 {
+        self.kiosk.as_ref().map_or_else(
+            || {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64)
+            },
+            |k| k.now(),
+        )
     }
 
     /// Whether the kiosk runs in staff-operated mode.
@@ -1040,12 +1056,6 @@ impl App {
     pub(super) fn is_demo(&self) -> bool {
         self.demo.is_some()
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Run blocking work on its own thread and await it (PC/SC and IPP calls block).

@@ -382,7 +382,7 @@ fn admin(app: &App) -> Element<'_, Message> {
                 .size(style::SMALL)
                 .padding(16)
                 .width(700),
-            big(t("admin.export"), Kind::Primary, Some(Message::AdminExport)).width(320),
+            big(t("admin.export"), Kind::Primary, Some(Message::AdminExport)).width(460),
         ]
         .spacing(16)
         .align_y(Alignment::Center),

@@ -119,7 +119,10 @@ fn frame<'a>(
     next: Option<(String, Option<Message>)>,
 ) -> Element<'a, Message> {
     let help = app.kiosk().is_some_and(Kiosk::help_requested);
-    let call = if help {
+    let call = if role == Role::Back {
+        // The clerk bar shows the signal; the clerk does not call themselves.
+        Element::from(space::horizontal().width(0))
+    } else if help {
         container(
             text(app.t("clerk.called"))
                 .size(style::TEXT)
@@ -128,11 +131,14 @@ fn frame<'a>(
         .padding([20, 10])
         .into()
     } else {
-        Element::from(big(
-            app.t("clerk.call"),
-            Kind::Alert,
-            Some(touch(role, TouchEvent::CallClerk)),
-        ))
+        Element::from(
+            big(
+                app.t("clerk.call"),
+                Kind::Alert,
+                Some(touch(role, TouchEvent::CallClerk)),
+            )
+            .width(420),
+        )
     };
     let header = row![
         text(app.t("app.name"))
@@ -217,7 +223,7 @@ fn choose<'a>(app: &'a App, k: &'a Kiosk, role: Role) -> Element<'a, Message> {
         .collect();
     purposes.sort();
     purposes.dedup();
-    let side = column![
+    let tabs = row![
         big(
             app.t("choose.all"),
             if app.purpose.is_none() && !app.purposes_open {
@@ -227,7 +233,7 @@ fn choose<'a>(app: &'a App, k: &'a Kiosk, role: Role) -> Element<'a, Message> {
             },
             Some(Message::Purpose(role, None)),
         )
-        .width(400),
+        .width(420),
         big(
             app.t("choose.by_purpose"),
             if app.purposes_open || app.purpose.is_some() {
@@ -237,7 +243,7 @@ fn choose<'a>(app: &'a App, k: &'a Kiosk, role: Role) -> Element<'a, Message> {
             },
             Some(Message::Purposes(role, true)),
         )
-        .width(400),
+        .width(420),
     ]
     .spacing(20);
     let main: Element<'a, Message> = if app.purposes_open {
@@ -259,77 +265,56 @@ fn choose<'a>(app: &'a App, k: &'a Kiosk, role: Role) -> Element<'a, Message> {
         .spacing(20)
         .into()
     } else {
-        let mut groups = Column::new().spacing(18);
+        // One flow of tiles, each tagged with its category: all ten forms fit on one screen
+        // without scrolling, which a resident may not think of doing.
+        let mut tiles = Row::new().spacing(16);
+        for t in k.templates().iter().filter(|t| {
+            app.purpose
+                .as_ref()
+                .is_none_or(|p| t.spec.purposes.contains(p))
+        }) {
+            let on = chosen.contains(&t.spec.id.as_str());
+            let tag = if on {
+                app.t("choose.chosen")
+            } else {
+                named(lang, "category", &t.spec.category)
+            };
+            tiles = tiles.push(
+                button(
+                    column![
+                        text(tag).size(style::SMALL).color(if on {
+                            style::PRIMARY
+                        } else {
+                            style::LINE
+                        }),
+                        text(named(lang, "form", &t.spec.id)).size(style::TEXT),
+                    ]
+                    .spacing(4),
+                )
+                .width(440)
+                .height(style::TOUCH + 44.0)
+                .padding([10, 18])
+                .style(style::button_style(if on {
+                    Kind::Chosen
+                } else {
+                    Kind::Plain
+                }))
+                .on_press(touch(role, TouchEvent::ToggleForm(t.spec.id.clone()))),
+            );
+        }
+        let mut col = Column::new().spacing(16);
         if let Some(p) = &app.purpose {
-            groups = groups.push(lead(catalog::tf(
+            col = col.push(lead(catalog::tf(
                 lang,
                 "choose.for_purpose",
                 &[("purpose", &named(lang, "purpose", p))],
             )));
         }
-        let mut categories: Vec<&str> = Vec::new();
-        for t in k.templates() {
-            if !categories.contains(&t.spec.category.as_str()) {
-                categories.push(&t.spec.category);
-            }
-        }
-        for cat in categories {
-            let mut tiles = Row::new().spacing(16);
-            let mut any = false;
-            for t in k.templates().iter().filter(|t| {
-                t.spec.category == cat
-                    && app
-                        .purpose
-                        .as_ref()
-                        .is_none_or(|p| t.spec.purposes.contains(p))
-            }) {
-                any = true;
-                let on = chosen.contains(&t.spec.id.as_str());
-                let label = named(lang, "form", &t.spec.id);
-                tiles = tiles.push(
-                    button(
-                        column![
-                            text(label).size(style::TEXT),
-                            text(if on {
-                                app.t("choose.chosen")
-                            } else {
-                                String::new()
-                            })
-                            .size(style::SMALL)
-                            .color(style::PRIMARY),
-                        ]
-                        .spacing(4),
-                    )
-                    .width(560)
-                    .height(style::TOUCH + 24.0)
-                    .padding([12, 20])
-                    .style(style::button_style(if on {
-                        Kind::Chosen
-                    } else {
-                        Kind::Plain
-                    }))
-                    .on_press(touch(role, TouchEvent::ToggleForm(t.spec.id.clone()))),
-                );
-            }
-            if any {
-                groups = groups.push(
-                    column![
-                        text(named(lang, "category", cat))
-                            .size(style::SMALL)
-                            .font(bold()),
-                        tiles.wrap().vertical_spacing(16)
-                    ]
-                    .spacing(8),
-                );
-            }
-        }
-        scrollable(groups).height(Length::Fill).into()
+        scrollable(col.push(tiles.wrap().vertical_spacing(16)))
+            .height(Length::Fill)
+            .into()
     };
-    let body = column![
-        title(app.t("choose.title")),
-        row![side, main].spacing(40).height(Length::Fill)
-    ]
-    .spacing(20);
+    let body = column![title(app.t("choose.title")), tabs, main].spacing(20);
     let n = chosen.len();
     frame(
         app,
@@ -798,9 +783,13 @@ fn questions<'a>(app: &'a App, k: &'a Kiosk, form: usize, role: Role) -> Element
     let body = column![
         title(heading),
         lead(app.t("q.lead")),
-        scrollable(list).height(Length::Fill)
+        scrollable(list)
+            .direction(scrollable::Direction::Vertical(
+                scrollable::Scrollbar::new().width(24).scroller_width(24),
+            ))
+            .height(Length::Fill)
     ]
-    .spacing(16);
+    .spacing(12);
     frame(
         app,
         role,
@@ -876,10 +865,14 @@ fn editor<'a>(
 }
 
 fn preview(app: &App, role: Role) -> Element<'_, Message> {
-    let mut pages = Row::new().spacing(30);
+    // Large enough to read every line (about 5.2 px per mm); the resident scrolls down.
+    let mut pages = Column::new()
+        .spacing(30)
+        .width(Length::Fill)
+        .align_x(Alignment::Center);
     for page in &app.preview {
         pages = pages.push(
-            container(image(page.clone()).width(560))
+            container(image(page.clone()).width(1100))
                 .style(style::card)
                 .padding(6),
         );
@@ -890,8 +883,8 @@ fn preview(app: &App, role: Role) -> Element<'_, Message> {
     }
     body = body.push(
         scrollable(pages)
-            .direction(scrollable::Direction::Horizontal(
-                scrollable::Scrollbar::new().width(20).scroller_width(20),
+            .direction(scrollable::Direction::Vertical(
+                scrollable::Scrollbar::new().width(24).scroller_width(24),
             ))
             .height(Length::Fill),
     );
@@ -908,11 +901,16 @@ fn done<'a>(app: &'a App, k: &'a Kiosk, role: Role) -> Element<'a, Message> {
     let lang = app.language();
     let window = k.window().map_or("", |w| w.as_str()).to_owned();
     let mut faces = Row::new().spacing(16);
+    let given = k.satisfaction();
     for n in 1..=5u8 {
         faces = faces.push(
             big(
                 catalog::t(lang, &format!("survey.{n}")),
-                Kind::Plain,
+                if given == Some(n) {
+                    Kind::Chosen
+                } else {
+                    Kind::Plain
+                },
                 Some(touch(role, TouchEvent::Survey(n))),
             )
             .width(300),
