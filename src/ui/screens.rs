@@ -9,7 +9,7 @@ use iced::{Alignment, Color, Element, Font, Length, font};
 
 use super::app::{App, Busy, EditTarget, Key, Message, Role, TouchEvent};
 use super::style::{self, Kind};
-use super::widgets::{big, digit_pad, kana_keyboard, masked, number_pad};
+use super::widgets::{big, card_on_reader, digit_pad, kana_keyboard, masked, number_pad};
 use super::{FONT_NAME, catalog};
 use crate::card::Sex;
 use crate::kiosk::entry::CodeBField;
@@ -364,6 +364,7 @@ fn place_card<'a>(app: &'a App, k: &'a Kiosk, role: Role) -> Element<'a, Message
                 "place.lead_pin"
             })),
             reader_line,
+            card_on_reader(app.t("place.card"), app.t("place.reader")),
         ]
         .spacing(28)
         .width(Length::FillPortion(3)),

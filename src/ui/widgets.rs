@@ -26,8 +26,14 @@ pub fn big<'a>(label: String, kind: Kind, on: Option<Message>) -> button::Button
 
 /// A square key.
 fn key<'a>(label: String, size: f32, kind: Kind, on: Message) -> Element<'a, Message> {
+    // Digits and kana large; a word ("けす", "Erase") smaller so it fits the key.
+    let text_size = if label.chars().count() > 1 {
+        size * 0.26
+    } else {
+        size * 0.42
+    };
     button(
-        container(text(label).size(size * 0.42))
+        container(text(label).size(text_size))
             .center_x(Length::Fill)
             .center_y(Length::Fill),
     )
@@ -142,4 +148,50 @@ pub fn number_pad<'a>(on: impl Fn(Key) -> Message, erase: String) -> Element<'a,
         erase,
         Some(("-".into(), on(Key::Char('-')))),
     )
+}
+
+/// A drawing of a card lying on a reader, for the "place your card" screen.
+pub fn card_on_reader<'a>(card_label: String, reader_label: String) -> Element<'a, Message> {
+    use iced::widget::stack;
+    use iced::{Background, Border, Color, Padding};
+    let reader = container(
+        text(reader_label)
+            .size(style::SMALL)
+            .color(Color::from_rgb8(0xDD, 0xDD, 0xDD)),
+    )
+    .width(560)
+    .height(340)
+    .align_bottom(340)
+    .center_x(560)
+    .padding(14)
+    .style(|_| container::Style {
+        background: Some(Background::Color(Color::from_rgb8(0x3A, 0x3F, 0x47))),
+        border: Border {
+            radius: 28.0.into(),
+            ..Border::default()
+        },
+        ..container::Style::default()
+    });
+    let card = container(text(card_label).size(style::TEXT).color(style::INK))
+        .width(430)
+        .height(270)
+        .padding(20)
+        .style(|_| container::Style {
+            background: Some(Background::Color(Color::from_rgb8(0xE8, 0xF1, 0xFB))),
+            border: Border {
+                color: style::PRIMARY,
+                width: 4.0,
+                radius: 18.0.into(),
+            },
+            ..container::Style::default()
+        });
+    stack![
+        reader,
+        container(card).padding(Padding {
+            top: 16.0,
+            left: 65.0,
+            ..Padding::ZERO
+        })
+    ]
+    .into()
 }
