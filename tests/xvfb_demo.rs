@@ -143,11 +143,11 @@ impl Session {
             (centre.y * SCALE).round() as i32,
         );
         let (px, py) = (px.to_string(), py.to_string());
-        x(
-            &self.display,
-            "xdotool",
-            &["mousemove", "--sync", &px, &py, "click", "1"],
-        );
+        // No --sync: it waits for a pointer motion, and there is none when two buttons in a
+        // row sit at the same place (confirm, then next).
+        x(&self.display, "xdotool", &["mousemove", &px, &py]);
+        std::thread::sleep(Duration::from_millis(60));
+        x(&self.display, "xdotool", &["click", "1"]);
         for m in messages {
             let _ = self.app.update(m);
         }

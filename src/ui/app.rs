@@ -763,7 +763,7 @@ impl App {
             }
             Message::Frame => {
                 self.frames += 1;
-                if self.launch_rest.measure_startup && self.opened >= 2 && self.frames >= 2 {
+                if self.launch_rest.measure_startup && self.opened >= 2 && self.frames >= 4 {
                     let ms = self.started.elapsed().as_secs_f64() * 1000.0;
                     println!("startup_ms={ms:.1} rss_kb={}", rss_kb().unwrap_or(0));
                     return iced::exit();
