@@ -76,7 +76,11 @@ fn screen_change(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let mut app = app(dir.path());
     // Fonts are loaded once per process, as in the kiosk.
-    drop(Simulator::with_size(settings(), (1920.0, 1080.0), app.view(Role::Front)));
+    drop(Simulator::with_size(
+        settings(),
+        (1920.0, 1080.0),
+        app.view(Role::Front),
+    ));
     let mut g = c.benchmark_group("screen_change");
     g.sample_size(20)
         .warm_up_time(Duration::from_millis(500))
@@ -88,8 +92,7 @@ fn screen_change(c: &mut Criterion) {
                 Message::Touch(Role::Front, TouchEvent::Back),
             ] {
                 let _ = app.update(m);
-                let sim =
-                    Simulator::with_size(settings(), (1920.0, 1080.0), app.view(Role::Front));
+                let sim = Simulator::with_size(settings(), (1920.0, 1080.0), app.view(Role::Front));
                 black_box(sim);
             }
         })
@@ -187,7 +190,10 @@ fn cold_start(c: &mut Criterion) {
     let demo_dir = dir.path().join("demo");
     // The first start seeds the demo database; measure the starts after it.
     let (_, rss) = start_once(&display.name, &demo_dir);
-    eprintln!("kiosk: resident set size with both windows drawn: {} MiB", rss / 1024);
+    eprintln!(
+        "kiosk: resident set size with both windows drawn: {} MiB",
+        rss / 1024
+    );
     let mut g = c.benchmark_group("kiosk");
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(100))

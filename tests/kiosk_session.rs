@@ -28,6 +28,14 @@ struct Setup {
 }
 
 fn setup(card: Option<&str>, printer: Option<Box<dyn Printer>>) -> Setup {
+    setup_with(card, printer, OnRemoval::PlaceAgain)
+}
+
+fn setup_with(
+    card: Option<&str>,
+    printer: Option<Box<dyn Printer>>,
+    on_card_removed: OnRemoval,
+) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let (templates, errors) =
         kakanai::forms::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("forms"));
@@ -48,7 +56,7 @@ fn setup(card: Option<&str>, printer: Option<Box<dyn Printer>>) -> Setup {
             idle_timeout_s: 120,
             read: ReadOptions { ..options() },
             print_timeout_s: 30,
-            on_card_removed: OnRemoval::PlaceAgain,
+            on_card_removed,
         },
     )
     .with_clock(move || c.load(Ordering::SeqCst));
@@ -405,5 +413,20 @@ fn going_back_keeps_the_answers_and_an_idle_kiosk_times_out() {
     assert_eq!(k.kiosk.handle(Event::Tick).clone(), Screen::Idle);
     assert!(k.kiosk.data().is_none() && k.kiosk.pdf().is_none());
     assert_eq!(k.log("outcome"), ["Integer(2)"], "timed out");
+    assert!(k.printed_text().is_empty());
+}
+
+#[test]
+fn with_restart_configured_a_card_taken_mid_flow_ends_the_session() {
+    let mut k = setup_with(Some("standard"), None, OnRemoval::Restart);
+    k.send(Event::Start(Language::JA));
+    k.send(Event::ToggleForm("juminhyo".into()));
+    k.send(Event::Next);
+    k.send(Event::CardInserted);
+    k.pin("1234");
+    assert_eq!(k.kiosk.screen(), &Screen::Confirm);
+    assert_eq!(k.send(Event::CardRemoved), Screen::Idle);
+    assert!(k.kiosk.data().is_none());
+    assert_eq!(k.log("outcome"), ["Integer(1)"], "cancelled, logged once");
     assert!(k.printed_text().is_empty());
 }

@@ -742,6 +742,39 @@ fn a_touch_on_the_screen_is_a_touch() {
 }
 
 #[test]
+fn a_name_the_fonts_cannot_draw_is_pointed_out_to_the_clerk_only() {
+    let mut u = ui();
+    u.tap("idle.start");
+    u.tap("form.juminhyo");
+    u.tap_on(
+        Role::Front,
+        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
+    );
+    u.place("geta");
+    u.pin("2468");
+    assert_eq!(u.screen(), Screen::Confirm);
+    let note = t(Language::JA, "clerk.strange_chars");
+    assert!(u.shows(Role::Back, &note), "the clerk is told about 〓");
+    assert!(!u.shows(Role::Front, &note), "the resident is not alarmed");
+    u.shot("24-geta");
+    u.tap("nav.back");
+}
+
+#[test]
+fn typed_values_never_show_in_a_messages_debug_output() {
+    let m = Message::Staff(kakanai::kiosk::entry::StaffField::Name, "山田　太郎".into());
+    let a = Message::Touch(
+        Role::Front,
+        TouchEvent::Answer("phone".into(), "09011112222".into()),
+    );
+    let s = Message::AdminSecret("2468".into());
+    let all = format!("{m:?} {a:?} {s:?}");
+    for value in ["山田", "09011112222", "2468"] {
+        assert!(!all.contains(value), "{all}");
+    }
+}
+
+#[test]
 fn every_catalog_key_a_screen_builds_at_run_time_exists() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("forms");
     let (templates, _) = kakanai::forms::load_dir(&dir);

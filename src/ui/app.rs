@@ -126,7 +126,7 @@ pub enum Message {
     /// 照合番号B: send.
     CodeBSend(Role),
     /// The clerk types into the manual entry.
-    Staff(StaffField, String),
+    Staff(StaffField, Secret),
     /// The clerk picks the sex.
     StaffSex(crate::card::Sex),
     /// Romaji → kana on or off.
@@ -138,7 +138,7 @@ pub enum Message {
     /// The admin entry: open (true) or close the login.
     AdminLogin(bool),
     /// The admin credential being typed.
-    AdminSecret(String),
+    AdminSecret(Secret),
     /// Submit the credential.
     AdminEnter,
     /// Leave the admin screen.
@@ -173,6 +173,47 @@ pub enum Message {
     Frame,
 }
 
+/// Text a person typed or chose that may be personal (an answer, the clerk's entry, the admin
+/// credential): its `Debug` shows nothing, and it is zeroed when dropped, so a message log or a
+/// panic message cannot carry it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    /// Wrap a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(Zeroizing::new(value.into()))
+    }
+
+    /// The value, leaving an empty one behind.
+    pub fn take(mut self) -> String {
+        std::mem::take(&mut *self.0)
+    }
+
+    /// The value.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(Zeroizing::new(s))
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret::new(s)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secret({} chars)", self.0.chars().count())
+    }
+}
+
 /// The kiosk coming back from a worker thread (`None`: the worker panicked).
 #[derive(Clone)]
 pub struct Handback(std::sync::Arc<std::sync::Mutex<Option<Box<Kiosk>>>>);
@@ -201,8 +242,8 @@ pub enum TouchEvent {
     PinDigit(u8),
     /// Erase a PIN digit.
     PinErase,
-    /// An answer.
-    Answer(String, String),
+    /// An answer: the question's id and the value (furigana and phone numbers are personal).
+    Answer(String, Secret),
     /// "This is wrong."
     DataWrong,
     /// Print (or retry).
@@ -231,7 +272,10 @@ impl TouchEvent {
             TouchEvent::Identify(i) => Event::Identify(i),
             TouchEvent::PinDigit(d) => Event::PinDigit(d),
             TouchEvent::PinErase => Event::PinErase,
-            TouchEvent::Answer(question, value) => Event::Answer { question, value },
+            TouchEvent::Answer(question, value) => Event::Answer {
+                question,
+                value: value.take(),
+            },
             TouchEvent::DataWrong => Event::DataWrong,
             TouchEvent::Print => Event::Print,
             TouchEvent::Survey(n) => Event::Survey(n),
@@ -553,7 +597,7 @@ impl App {
             Message::Staff(field, text) => {
                 self.send(Event::ClerkTouched);
                 if let Some(s) = &mut self.staff {
-                    s.set(field, text);
+                    s.set(field, text.take());
                 }
                 Task::none()
             }
@@ -593,7 +637,7 @@ impl App {
             }
             Message::AdminSecret(s) => {
                 if let Some((secret, _)) = &mut self.login {
-                    *secret = Zeroizing::new(s);
+                    *secret = Zeroizing::new(s.take());
                 }
                 Task::none()
             }

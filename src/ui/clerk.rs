@@ -195,7 +195,7 @@ pub fn staff_form(app: &App) -> Element<'_, Message> {
         row![
             text(label).size(style::TEXT).width(260),
             text_input(&hint, value)
-                .on_input(move |v| Message::Staff(f, v))
+                .on_input(move |v| Message::Staff(f, v.into()))
                 .size(style::TEXT)
                 .padding(16)
                 .width(Length::Fill),
@@ -282,7 +282,7 @@ fn admin_login(login: &(zeroize::Zeroizing<String>, Option<String>)) -> Element<
         text(t("admin.login_title")).size(style::TITLE),
         text_input(&t("admin.login_hint"), secret)
             .secure(true)
-            .on_input(Message::AdminSecret)
+            .on_input(|s| Message::AdminSecret(s.into()))
             .on_submit(Message::AdminEnter)
             .size(style::TEXT)
             .padding(16)

@@ -668,7 +668,10 @@ fn questions<'a>(app: &'a App, k: &'a Kiosk, form: usize, role: Role) -> Element
                         big(
                             olabel.clone(),
                             if on { Kind::Chosen } else { Kind::Plain },
-                            Some(touch(role, TouchEvent::Answer(q.id.clone(), new_value))),
+                            Some(touch(
+                                role,
+                                TouchEvent::Answer(q.id.clone(), new_value.into()),
+                            )),
                         )
                         .width(Length::Shrink),
                     );
@@ -684,7 +687,7 @@ fn questions<'a>(app: &'a App, k: &'a Kiosk, form: usize, role: Role) -> Element
                         Kind::Plain,
                         (n > lo).then(|| touch(
                             role,
-                            TouchEvent::Answer(q.id.clone(), (n - 1).to_string())
+                            TouchEvent::Answer(q.id.clone(), (n - 1).to_string().into())
                         ))
                     )
                     .width(style::TOUCH + 20.0),
@@ -697,7 +700,7 @@ fn questions<'a>(app: &'a App, k: &'a Kiosk, form: usize, role: Role) -> Element
                         Kind::Plain,
                         (n < hi).then(|| touch(
                             role,
-                            TouchEvent::Answer(q.id.clone(), (n + 1).to_string())
+                            TouchEvent::Answer(q.id.clone(), (n + 1).to_string().into())
                         ))
                     )
                     .width(style::TOUCH + 20.0),
@@ -729,7 +732,7 @@ fn questions<'a>(app: &'a App, k: &'a Kiosk, form: usize, role: Role) -> Element
                                 Role::Back,
                                 TouchEvent::Answer(
                                     id.clone(),
-                                    wana_kana::ConvertJapanese::to_katakana(s.as_str()),
+                                    wana_kana::ConvertJapanese::to_katakana(s.as_str()).into(),
                                 ),
                             )
                         })
@@ -747,7 +750,9 @@ fn questions<'a>(app: &'a App, k: &'a Kiosk, form: usize, role: Role) -> Element
                 if role == Role::Back && app.staff_mode() {
                     let id = q.id.clone();
                     text_input("", value.unwrap_or_default())
-                        .on_input(move |s| touch(Role::Back, TouchEvent::Answer(id.clone(), s)))
+                        .on_input(move |s| {
+                            touch(Role::Back, TouchEvent::Answer(id.clone(), s.into()))
+                        })
                         .size(style::TEXT)
                         .padding(16)
                         .width(700)
