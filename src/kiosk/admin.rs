@@ -258,9 +258,10 @@ mod tests {
 
     #[test]
     fn first_of_month_is_the_first() {
-        // 2026-11-21 is day 20_413.
-        let d = 20_413;
+        // 2026-11-21 is day 20_778 (2025-11-21 is 20_413).
+        let d = 20_778;
         assert_eq!(month_of_day(d), 202_611);
         assert_eq!(d - first_of_month(d), 20);
+        assert_eq!(month_of_day(first_of_month(d) - 1), 202_610);
     }
 }

@@ -120,6 +120,18 @@ fn bar(app: &App) -> Element<'_, Message> {
             .style(style::panel(style::ALERT, white)),
         );
     }
+    if k.is_some_and(super::screens::has_strange_chars) {
+        actions = actions.push(
+            container(
+                text(t("clerk.strange_chars"))
+                    .size(style::SMALL)
+                    .color(white),
+            )
+            .padding([10, 14])
+            .max_width(520)
+            .style(style::panel(style::ALERT, white)),
+        );
+    }
     let in_session = k.is_some_and(|k| k.screen() != &Screen::Idle);
     if in_session && !app.staff_mode() {
         actions = actions.push(

@@ -550,20 +550,11 @@ fn confirm<'a>(app: &'a App, k: &'a Kiosk, role: Role) -> Element<'a, Message> {
             text(value).size(44).width(Length::Fill),
         ]
         .spacing(20)
-        .padding([18, 24])
+        .padding([10, 24])
         .into()
     };
     let birth = d.birth_date();
-    let fonts = crate::forms::fonts::Fonts::bundled();
-    let strange = |s: &str| {
-        s.chars().any(|c| {
-            c == '〓'
-                || fonts
-                    .get(crate::forms::fonts::FontKey::Gothic)
-                    .is_some_and(|f| !f.has(c))
-        })
-    };
-    let mut table = Column::new()
+    let table = Column::new()
         .push(line(app.t("field.name"), d.name().to_owned()))
         .push(line(app.t("field.address"), d.address().to_owned()))
         .push(line(
@@ -583,13 +574,6 @@ fn confirm<'a>(app: &'a App, k: &'a Kiosk, role: Role) -> Element<'a, Message> {
             ),
         ))
         .push(line(app.t("field.sex"), sex_label(lang, d.sex())));
-    if role == Role::Back && (strange(d.name()) || strange(d.address())) {
-        table = table.push(
-            text(catalog::t(Language::JA, "clerk.strange_chars"))
-                .size(style::SMALL)
-                .color(style::ALERT),
-        );
-    }
     let mut actions = Row::new().spacing(24);
     actions = actions.push(
         big(
@@ -1042,4 +1026,18 @@ fn busy(app: &App, what: Busy) -> Element<'_, Message> {
     .center(Length::Fill)
     .style(style::panel(style::PAGE, style::INK))
     .into()
+}
+
+/// Whether the card data holds 〓 (a character the issuing system could not encode) or a
+/// character the screen's font cannot draw: the clerk should compare with the card itself.
+pub(super) fn has_strange_chars(k: &Kiosk) -> bool {
+    let Some(d) = k.data() else {
+        return false;
+    };
+    let fonts = crate::forms::fonts::Fonts::bundled();
+    let gothic = fonts.get(crate::forms::fonts::FontKey::Gothic);
+    d.name()
+        .chars()
+        .chain(d.address().chars())
+        .any(|c| c == '〓' || gothic.is_some_and(|f| !f.has(c)))
 }
