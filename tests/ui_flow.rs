@@ -26,9 +26,8 @@ use kakanai::ui::{App, Demo, Launch, Message, Role};
 use kakanai::usage::Recorder;
 use kakanai::usage::record::{Language, Slug};
 use kakanai::usage::store::Store;
+use support::ui::{SIZE, settings};
 use support::{all_profiles, keys, options, pdf_text, stem};
-
-const SIZE: (f32, f32) = (1920.0, 1080.0);
 
 struct Ui {
     app: App,
@@ -38,14 +37,6 @@ struct Ui {
     db: PathBuf,
     taps: usize,
     dir: tempfile::TempDir,
-}
-
-fn settings() -> iced::Settings {
-    iced::Settings {
-        fonts: kakanai::ui::fonts(),
-        default_font: iced::Font::with_name(kakanai::ui::FONT_NAME),
-        ..iced::Settings::default()
-    }
 }
 
 fn ui_with(printer: Option<Box<dyn Printer>>, idle_timeout_s: i64) -> Ui {
@@ -120,18 +111,9 @@ impl Ui {
     /// Tap the element showing `label` in `role`'s window; every message it produces is
     /// handled, as the running kiosk would.
     fn tap_on(&mut self, role: Role, label: &str) {
-        let messages: Vec<Message> = {
-            let mut sim = Simulator::with_size(settings(), SIZE, self.app.view(role));
-            sim.click(label)
-                .unwrap_or_else(|e| panic!("no “{label}” on the {role:?} screen: {e:?}"));
-            sim.into_messages().collect()
-        };
-        assert!(!messages.is_empty(), "tapping “{label}” did nothing");
         self.taps += 1;
         self.clock.fetch_add(2, Ordering::SeqCst);
-        for m in messages {
-            let _ = self.app.update(m);
-        }
+        support::ui::tap(&mut self.app, role, label);
     }
 
     /// Tap a catalog string on the front.
@@ -147,8 +129,7 @@ impl Ui {
     }
 
     fn shows(&self, role: Role, label: &str) -> bool {
-        let mut sim = Simulator::with_size(settings(), SIZE, self.app.view(role));
-        sim.find(label).is_ok()
+        support::ui::shows(&self.app, role, label)
     }
 
     fn screen(&self) -> Screen {

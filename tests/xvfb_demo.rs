@@ -14,12 +14,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use iced_test::Simulator;
 use kakanai::kiosk::services::SimReader;
 use kakanai::kiosk::{Kiosk, KioskConfig, OnRemoval};
 use kakanai::print::FolderPrinter;
 use kakanai::ui::catalog::{t, tf};
-use kakanai::ui::{App, Demo, Launch, Message, Role};
+use kakanai::ui::{App, Demo, Launch, Role};
 use kakanai::usage::Recorder;
 use kakanai::usage::record::{Language, Slug};
 
@@ -122,21 +121,7 @@ impl Session {
     /// Click `label` in the real window at the place the mirror lays it out, then advance the
     /// mirror the same way.
     fn tap(&mut self, role: Role, label: &str) {
-        let settings = iced::Settings {
-            fonts: kakanai::ui::fonts(),
-            default_font: iced::Font::with_name(kakanai::ui::FONT_NAME),
-            ..iced::Settings::default()
-        };
-        let (centre, messages) = {
-            let mut sim = Simulator::with_size(settings, (1920.0, 1080.0), self.app.view(role));
-            let target = sim
-                .click(label)
-                .unwrap_or_else(|e| panic!("no “{label}” on the {role:?} screen: {e:?}"));
-            let centre = iced_test::selector::Bounded::visible_bounds(&target)
-                .unwrap()
-                .center();
-            (centre, sim.into_messages().collect::<Vec<Message>>())
-        };
+        let (centre, messages) = support::ui::press(&self.app, role, label);
         let origin = if role == Role::Back { BACK_X } else { 0.0 };
         let (px, py) = (
             (origin + centre.x * SCALE).round() as i32,

@@ -10,6 +10,8 @@ use kakanai::card::sim::{CardProfile, SimKeys};
 use kakanai::card::{ReadOptions, TrustAnchors};
 use kakanai::testbed::Pcscd;
 
+pub mod ui;
+
 /// Keys generated once per test binary: the positive integrity path runs against a CA that
 /// exists only for this run.
 pub fn keys() -> &'static SimKeys {
