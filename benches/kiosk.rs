@@ -10,7 +10,6 @@ use std::hint::black_box;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -45,21 +44,7 @@ fn app(dir: &Path) -> App {
             on_card_removed: OnRemoval::PlaceAgain,
         },
     );
-    App::new(Launch {
-        kiosk,
-        front: Default::default(),
-        back: Default::default(),
-        demo: None,
-        pcsc: None,
-        admin_hash: None,
-        usage_db: dir.join("usage.db"),
-        export_folder: dir.to_path_buf(),
-        titles: Default::default(),
-        terminal: "bench".into(),
-        printer_status: Arc::new(|| Ok("bench".into())),
-        measure_startup: false,
-        inline: true,
-    })
+    App::new(Launch::simulated(kiosk, dir))
 }
 
 fn settings() -> iced::Settings {

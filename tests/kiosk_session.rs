@@ -101,15 +101,7 @@ impl Setup {
     }
 
     fn log(&self, column: &str) -> Vec<String> {
-        let store = Store::open(&self.db).unwrap();
-        let mut stmt = store
-            .connection()
-            .prepare(&format!("SELECT {column} FROM sessions ORDER BY id"))
-            .unwrap();
-        stmt.query_map([], |r| r.get::<_, rusqlite::types::Value>(0))
-            .unwrap()
-            .map(|v| format!("{:?}", v.unwrap()))
-            .collect()
+        support::session_log(&self.db, column)
     }
 
     /// Forms recorded as printed.

@@ -25,7 +25,6 @@ use kakanai::ui::catalog::t;
 use kakanai::ui::{App, Demo, Launch, Message, Role};
 use kakanai::usage::Recorder;
 use kakanai::usage::record::{Language, Slug};
-use kakanai::usage::store::Store;
 use support::ui::{SIZE, settings};
 use support::{all_profiles, keys, options, pdf_text, stem};
 
@@ -70,23 +69,14 @@ fn ui_with(printer: Option<Box<dyn Printer>>, idle_timeout_s: i64) -> Ui {
         .map(|(p, profile)| (stem(&p), profile))
         .collect();
     let app = App::new(Launch {
-        kiosk,
-        front: Default::default(),
-        back: Default::default(),
         demo: Some(Demo {
             slot: slot.clone(),
             cards,
             keys: Arc::new(keys().clone()),
         }),
-        pcsc: None,
         admin_hash: Some(kakanai::kiosk::admin::hash_credential("2468").unwrap()),
-        usage_db: db.clone(),
         export_folder: dir.path().join("usb"),
-        titles: Default::default(),
-        terminal: "kiosk-01".into(),
-        printer_status: Arc::new(|| Ok("idle".into())),
-        measure_startup: false,
-        inline: true,
+        ..Launch::simulated(kiosk, dir.path())
     });
     Ui {
         app,
@@ -120,6 +110,18 @@ impl Ui {
     fn tap(&mut self, key: &str) {
         let label = t(self.lang(), key);
         self.tap_on(Role::Front, &label);
+    }
+
+    /// Idle → these forms → "place your card".
+    fn choose(&mut self, forms: &[&str]) {
+        self.tap("idle.start");
+        for f in forms {
+            self.tap(&format!("form.{f}"));
+        }
+        let n = forms.len().to_string();
+        let next = kakanai::ui::catalog::tf(self.lang(), "choose.next", &[("n", &n)]);
+        self.tap_on(Role::Front, &next);
+        assert_eq!(self.screen(), Screen::PlaceCard);
     }
 
     fn pin(&mut self, digits: &str) {
@@ -158,17 +160,7 @@ impl Ui {
     }
 
     fn log(&mut self, column: &str) -> Vec<String> {
-        // The recorder writes each session as it ends; reading it back needs no flush, but a
-        // session still open is not in the log.
-        let store = Store::open(&self.db).unwrap();
-        let mut stmt = store
-            .connection()
-            .prepare(&format!("SELECT {column} FROM sessions ORDER BY id"))
-            .unwrap();
-        stmt.query_map([], |r| r.get::<_, rusqlite::types::Value>(0))
-            .unwrap()
-            .map(|v| format!("{:?}", v.unwrap()))
-            .collect()
+        support::session_log(&self.db, column)
     }
 
     /// Save both windows as screenshots when asked to (`KAKANAI_SCREENS=write`).
@@ -290,12 +282,7 @@ fn the_same_session_in_english_is_logged_as_english() {
 #[test]
 fn code_b_reads_the_card_with_birth_date_expiry_and_security_code() {
     let mut u = ui();
-    u.tap("idle.start");
-    u.tap("form.inkan-shomei");
-    u.tap_on(
-        Role::Front,
-        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
-    );
+    u.choose(&["inkan-shomei"]);
     u.tap("place.forgot_pin");
     u.shot("10-place-card-code-b");
     u.place("standard");
@@ -324,12 +311,7 @@ fn code_b_reads_the_card_with_birth_date_expiry_and_security_code() {
 #[test]
 fn a_wrong_pin_counts_down_and_the_guard_sends_the_resident_to_the_clerk() {
     let mut u = ui();
-    u.tap("idle.start");
-    u.tap("form.juminhyo");
-    u.tap_on(
-        Role::Front,
-        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
-    );
+    u.choose(&["juminhyo"]);
     u.place("standard");
     u.pin("9999");
     assert_eq!(u.screen(), Screen::Pin);
@@ -356,12 +338,7 @@ fn a_wrong_pin_counts_down_and_the_guard_sends_the_resident_to_the_clerk() {
 #[test]
 fn a_card_at_one_try_left_is_stopped_before_the_pin_pad() {
     let mut u = ui();
-    u.tap("idle.start");
-    u.tap("form.juminhyo");
-    u.tap_on(
-        Role::Front,
-        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
-    );
+    u.choose(&["juminhyo"]);
     u.place("one-try-left");
     assert_eq!(u.screen(), Screen::SeeClerk(ClerkReason::LastTryGuarded));
     u.take_card();
@@ -372,12 +349,7 @@ fn a_card_at_one_try_left_is_stopped_before_the_pin_pad() {
 #[test]
 fn with_no_card_the_clerk_enters_the_data_on_the_back_and_the_session_is_staff_operated() {
     let mut u = ui();
-    u.tap("idle.start");
-    u.tap("form.juminhyo");
-    u.tap_on(
-        Role::Front,
-        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
-    );
+    u.choose(&["juminhyo"]);
     u.tap("place.no_card");
     assert_eq!(u.screen(), Screen::StaffEntry);
     assert!(u.shows(Role::Front, &t(Language::JA, "staff.front_title")));
@@ -416,12 +388,7 @@ fn with_no_card_the_clerk_enters_the_data_on_the_back_and_the_session_is_staff_o
 #[test]
 fn a_card_taken_off_mid_flow_wipes_its_data_and_asks_for_it_again() {
     let mut u = ui();
-    u.tap("idle.start");
-    u.tap("form.juminhyo");
-    u.tap_on(
-        Role::Front,
-        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
-    );
+    u.choose(&["juminhyo"]);
     u.place("standard");
     u.pin("1234");
     u.tap("confirm.ok");
@@ -467,13 +434,7 @@ fn a_card_taken_off_mid_flow_wipes_its_data_and_asks_for_it_again() {
 #[test]
 fn going_back_from_the_preview_keeps_every_choice_and_answer() {
     let mut u = ui();
-    u.tap("idle.start");
-    u.tap("form.juminhyo");
-    u.tap("form.zei-shomei");
-    u.tap_on(
-        Role::Front,
-        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "2")]),
-    );
+    u.choose(&["juminhyo", "zei-shomei"]);
     u.place("standard");
     u.pin("1234");
     u.tap("confirm.ok");
@@ -551,12 +512,7 @@ fn the_clerk_takes_over_from_the_back_and_the_session_counts_as_assisted() {
 #[test]
 fn an_idle_kiosk_counts_down_on_both_screens_and_wipes_the_session() {
     let mut u = ui_with(None, 60);
-    u.tap("idle.start");
-    u.tap("form.juminhyo");
-    u.tap_on(
-        Role::Front,
-        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
-    );
+    u.choose(&["juminhyo"]);
     u.place("standard");
     u.pin("1234");
     u.clock.fetch_add(35, Ordering::SeqCst);
@@ -584,12 +540,7 @@ fn a_printer_that_is_off_fails_in_plain_words_and_the_clerk_retries() {
     cupsd.add_raw_queue("kiosk", port).unwrap();
     let printer = CupsPrinter::new(&cupsd.server(), "kiosk");
     let mut u = ui_with(Some(Box::new(printer)), 120);
-    u.tap("idle.start");
-    u.tap("form.juminhyo");
-    u.tap_on(
-        Role::Front,
-        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
-    );
+    u.choose(&["juminhyo"]);
     u.place("standard");
     u.pin("1234");
     u.tap("confirm.ok");
@@ -633,12 +584,7 @@ fn a_printer_that_is_off_fails_in_plain_words_and_the_clerk_retries() {
 #[test]
 fn not_a_my_number_card_is_named_and_the_resident_can_start_over() {
     let mut u = ui();
-    u.tap("idle.start");
-    u.tap("form.juminhyo");
-    u.tap_on(
-        Role::Front,
-        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
-    );
+    u.choose(&["juminhyo"]);
     u.place("other-card");
     assert_eq!(u.screen(), Screen::SeeClerk(ClerkReason::NotMyNumberCard));
     u.shot("20-not-my-number");
@@ -725,12 +671,7 @@ fn a_touch_on_the_screen_is_a_touch() {
 #[test]
 fn a_name_the_fonts_cannot_draw_is_pointed_out_to_the_clerk_only() {
     let mut u = ui();
-    u.tap("idle.start");
-    u.tap("form.juminhyo");
-    u.tap_on(
-        Role::Front,
-        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
-    );
+    u.choose(&["juminhyo"]);
     u.place("geta");
     u.pin("2468");
     assert_eq!(u.screen(), Screen::Confirm);
@@ -797,12 +738,7 @@ fn every_catalog_key_a_screen_builds_at_run_time_exists() {
 #[test]
 fn the_demo_picker_keeps_a_cards_counter_across_placements() {
     let mut u = ui();
-    u.tap("idle.start");
-    u.tap("form.juminhyo");
-    u.tap_on(
-        Role::Front,
-        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
-    );
+    u.choose(&["juminhyo"]);
     u.place("standard");
     u.pin("0000");
     u.take_card();

@@ -5,7 +5,6 @@
 mod support;
 
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
@@ -78,19 +77,8 @@ fn a_session_on_the_windows_reads_the_card_through_pcscd_and_follows_the_monitor
         },
     );
     let mut app = App::new(Launch {
-        kiosk,
-        front: Default::default(),
-        back: Default::default(),
-        demo: None,
         pcsc: Some(Some(READER.into())),
-        admin_hash: None,
-        usage_db: dir.path().join("usage.db"),
-        export_folder: dir.path().to_path_buf(),
-        titles: Default::default(),
-        terminal: "kiosk-01".into(),
-        printer_status: Arc::new(|| Ok("idle".into())),
-        measure_startup: false,
-        inline: true,
+        ..Launch::simulated(kiosk, dir.path())
     });
     pump(&mut app, &rx, &MonitorEvent::ReaderAdded(READER.into()));
     let screen = |app: &App| app.kiosk().unwrap().screen().clone();

@@ -89,23 +89,12 @@ fn mirror(dir: &Path) -> App {
         },
     );
     App::new(Launch {
-        kiosk,
-        front: Default::default(),
-        back: Default::default(),
         demo: Some(Demo {
             slot,
             cards: kakanai::cli::kiosk::demo_cards().unwrap(),
             keys: Arc::new(kakanai::card::sim::SimKeys::fixture()),
         }),
-        pcsc: None,
-        admin_hash: None,
-        usage_db: dir.join("mirror.db"),
-        export_folder: dir.to_path_buf(),
-        titles: Default::default(),
-        terminal: "kiosk-01".into(),
-        printer_status: Arc::new(|| Ok("demo".into())),
-        measure_startup: false,
-        inline: true,
+        ..Launch::simulated(kiosk, dir)
     })
 }
 

@@ -226,9 +226,7 @@ fn seed_demo(db: &Path) -> Result<(), String> {
         return Ok(());
     }
     let mut store = crate::usage::store::Store::open(db).map_err(|e| e.to_string())?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now = crate::kiosk::unix_now();
     crate::usage::seed::seed(
         &mut store,
         &crate::usage::seed::SeedParams {

@@ -5,6 +5,8 @@
 pub mod services;
 pub mod session;
 
-pub use session::{COUNTDOWN_S, ClerkReason, Event, Kiosk, KioskConfig, OnRemoval, Screen};
+pub use session::{
+    COUNTDOWN_S, ClerkReason, Event, Kiosk, KioskConfig, OnRemoval, Screen, unix_now,
+};
 pub mod admin;
 pub mod entry;

@@ -208,7 +208,8 @@ pub struct Kiosk {
     session: Option<Session>,
 }
 
-fn system_now() -> Timestamp {
+/// The system clock in UTC seconds (the session's default clock).
+pub fn unix_now() -> Timestamp {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
@@ -229,7 +230,7 @@ impl Kiosk {
             printer,
             recorder,
             config,
-            clock: Box::new(system_now),
+            clock: Box::new(unix_now),
             screen: Screen::Idle,
             session: None,
         }

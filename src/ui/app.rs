@@ -1076,14 +1076,9 @@ impl App {
 
     /// The kiosk's clock (the admin's "today" is the session clock's today).
     fn now(&self) -> i64 {
-        self.kiosk.as_ref().map_or_else(
-            || {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs() as i64)
-            },
-            |k| k.now(),
-        )
+        self.kiosk
+            .as_ref()
+            .map_or_else(crate::kiosk::unix_now, |k| k.now())
     }
 
     /// Whether the kiosk runs in staff-operated mode.

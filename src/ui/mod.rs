@@ -60,6 +60,29 @@ pub struct Launch {
     pub inline: bool,
 }
 
+impl Launch {
+    /// The app without windows or background threads, for the simulation tests and the
+    /// benchmarks: card reads and prints run inline, no demo picker, no admin credential, no
+    /// PC/SC monitor, the usage database and exports in `dir`.
+    pub fn simulated(kiosk: Kiosk, dir: &std::path::Path) -> Launch {
+        Launch {
+            kiosk,
+            front: WindowConfig::default(),
+            back: WindowConfig::default(),
+            demo: None,
+            pcsc: None,
+            admin_hash: None,
+            usage_db: dir.join("usage.db"),
+            export_folder: dir.join("export"),
+            titles: std::collections::BTreeMap::new(),
+            terminal: "kiosk-01".into(),
+            printer_status: Arc::new(|| Ok("idle".into())),
+            measure_startup: false,
+            inline: true,
+        }
+    }
+}
+
 /// The demo: a simulated reader whose card the back screen's picker places and takes.
 pub struct Demo {
     /// The reader's slot.

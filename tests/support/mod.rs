@@ -112,3 +112,17 @@ pub fn pdf_fonts(pdf: &Path) -> String {
 pub fn kakanai() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_kakanai"))
 }
+
+/// One column of the usage log's sessions, in order, as debug text (`Integer(0)`, `Text("ja")`).
+/// The recorder writes each session as it ends: a session still open is not there.
+pub fn session_log(db: &Path, column: &str) -> Vec<String> {
+    let store = kakanai::usage::store::Store::open(db).unwrap();
+    let mut stmt = store
+        .connection()
+        .prepare(&format!("SELECT {column} FROM sessions ORDER BY id"))
+        .unwrap();
+    stmt.query_map([], |r| r.get::<_, rusqlite::types::Value>(0))
+        .unwrap()
+        .map(|v| format!("{:?}", v.unwrap()))
+        .collect()
+}
