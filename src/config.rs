@@ -227,6 +227,22 @@ impl Config {
         Ok((config, base))
     }
 
+    /// A warning when others than the owner can write the file: whoever can write it can
+    /// replace the admin credential's hash, the printer or the trust anchors.
+    pub fn permission_warning(path: &Path) -> Option<String> {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode();
+        (mode & 0o022 != 0).then(|| {
+            format!(
+                "{}: writable by others than its owner (mode {:o}); anyone who can write it can \
+                 change the admin credential, the printer and the trusted keys. Run: chmod go-w {}",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            )
+        })
+    }
+
     /// The read options this configuration gives; `base` resolves relative anchor paths.
     pub fn read_options(&self, base: &Path) -> Result<ReadOptions, ConfigError> {
         let mut anchors = TrustAnchors::jlis(self.card.trust_jlis_test_cards);
@@ -253,6 +269,19 @@ mod tests {
         let c: Config = toml::from_str("").unwrap();
         assert_eq!(c.card.guard_at, 1);
         assert_eq!(c.terminal_id, "kiosk-01");
+    }
+
+    #[test]
+    fn a_config_others_can_write_is_warned_about() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kakanai.toml");
+        std::fs::write(&path, "").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(Config::permission_warning(&path), None);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o664)).unwrap();
+        let w = Config::permission_warning(&path).unwrap();
+        assert!(w.contains("664") && w.contains("chmod go-w"), "{w}");
     }
 
     #[test]

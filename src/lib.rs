@@ -14,3 +14,4 @@ pub mod testbed;
 pub mod ui;
 pub mod usage;
 pub mod wareki;
+pub mod zeroing_alloc;

@@ -7,6 +7,10 @@ use kakanai::cli::{Cli, Command, exit};
 use kakanai::config::Config;
 use tracing_subscriber::EnvFilter;
 
+/// Freed memory is wiped: see `kakanai::zeroing_alloc`.
+#[global_allocator]
+static ALLOCATOR: kakanai::zeroing_alloc::ZeroingAlloc = kakanai::zeroing_alloc::ZeroingAlloc;
+
 fn main() {
     let cli = Cli::parse();
     let default_level = match cli.verbose {
@@ -33,6 +37,10 @@ fn main() {
             std::process::exit(exit::USAGE);
         }
     };
+    if let Some(warning) = Config::permission_warning(&config_path) {
+        tracing::warn!(event = "config_writable_by_others");
+        eprintln!("kakanai: warning: {warning}");
+    }
     let code = match cli.command {
         None => kakanai::cli::kiosk::run(
             kakanai::cli::kiosk::KioskArgs {
