@@ -5,7 +5,7 @@
 //! lays out, a `Vec` that grew and left its old block behind. Freed memory keeps its bytes until
 //! reused, so a core dump or a swapped page could still show a resident's name long after the
 //! session ended. Zeroing in the allocator closes all of those at once. The cost is a memset
-//! per free (measured in BENCHMARKS.md: noise next to a card read or a PDF render).
+//! per free (BENCHMARKS.md: a whole session takes 1.03× as long with it).
 //!
 //! The kiosk binary installs it (`main.rs`); the soak test installs it too, so that the memory
 //! it audits is the memory the kiosk would have.
