@@ -194,7 +194,20 @@ impl Config {
             }
             Err(e) => return Err(err(format!("cannot read: {e}"))),
         };
-        let config: Config = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        let config = Config::parse(&text, &path.display().to_string())?;
+        let base = path
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        Ok((config, base))
+    }
+
+    /// Parse and check a configuration's text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Self, ConfigError> {
+        let err = |message: String| ConfigError {
+            file: file.to_owned(),
+            message,
+        };
+        let config: Config = toml::from_str(text).map_err(|e| err(e.to_string()))?;
         if config.card.guard_at > 9 {
             return Err(err("[card] guard_at: must be between 0 and 9".into()));
         }
@@ -221,10 +234,7 @@ impl Config {
                 )));
             }
         }
-        let base = path
-            .parent()
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        Ok((config, base))
+        Ok(config)
     }
 
     /// A warning when others than the owner can write the file: whoever can write it can

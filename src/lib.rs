@@ -8,9 +8,11 @@ pub mod card;
 pub mod cli;
 pub mod config;
 pub mod forms;
+pub mod fuzzing;
 pub mod kiosk;
 pub mod print;
 pub mod testbed;
+#[cfg(feature = "ui")]
 pub mod ui;
 pub mod usage;
 pub mod wareki;

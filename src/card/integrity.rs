@@ -181,7 +181,17 @@ impl TrustAnchors {
     /// Check EF 0002 (`attributes`, as read: the TLV without filler) against EF 0003
     /// (`integrity`) and EF 0004 (`certificate`).
     pub fn check(&self, attributes: &[u8], integrity: &[u8], certificate: &[u8]) -> Verification {
-        match self.check_chain(attributes, integrity, certificate) {
+        let sane = [attributes, integrity, certificate]
+            .iter()
+            .all(|f| super::read::ber_sane(f));
+        let checked = if sane {
+            self.check_chain(attributes, integrity, certificate)
+        } else {
+            Err(Unverified::Unreadable(
+                "a length in the integrity files does not fit".into(),
+            ))
+        };
+        match checked {
             Ok(anchor) => Verification::Verified { anchor },
             Err(why) => Verification::Unverified(why),
         }

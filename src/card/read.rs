@@ -181,18 +181,81 @@ fn tries<T: Transmit>(ap: &mut TextAp<'_, T>, key: Key) -> Result<Option<u8>, Ca
 
 /// Read a whole TLV file with explicit SELECT and short READ BINARYs (myna-card reads the
 /// header of the first 256 bytes and fetches exactly the rest).
+/// The most a file of the 券面事項入力補助AP can hold that the kiosk will read. The largest, EF
+/// 0004 (the certificate), is about 1.4 KB; a card may *declare* any length up to 2^64 in its
+/// BER header, and myna-card's `read_ef` would allocate that much before reading (found by the
+/// `card_exchange` fuzz target: a capacity-overflow panic, or a huge allocation).
+pub const MAX_FILE: usize = 8192;
+
+/// Read a transparent EF in full: the first chunk, then as much more as its BER-TLV header
+/// declares, refusing a declared length above [`MAX_FILE`].
 fn read_file<T: Transmit>(
     ap: &mut TextAp<'_, T>,
     ef: u16,
     during: &'static str,
 ) -> Result<Vec<u8>, CardError> {
-    ap.read_ef(ef).map_err(|e| CardError::from_myna(e, during))
+    let card = ap.card();
+    let myna = |e| CardError::from_myna(e, during);
+    card.select_ef(ef).map_err(myna)?;
+    let mut out = card.read_binary_chunk(0, 256).map_err(myna)?;
+    let Ok(header) = myna_card::tlv::ber::parse_header(&out) else {
+        // Not a TLV file: what the card gave is all there is; the parser will say what is wrong.
+        return Ok(out);
+    };
+    let total = header
+        .header_len
+        .checked_add(header.length)
+        .filter(|t| *t <= MAX_FILE)
+        .ok_or_else(|| {
+            CardError::Malformed(format!(
+                "{during}: the file declares more than {MAX_FILE} bytes"
+            ))
+        })?;
+    if total <= out.len() {
+        out.truncate(total);
+    } else {
+        let rest = card
+            .read_binary(out.len(), total - out.len())
+            .map_err(myna)?;
+        out.extend_from_slice(&rest);
+    }
+    Ok(out)
 }
 
+/// Whether every BER-TLV object in `data` (and, recursively, inside constructed ones) has a
+/// length that fits in what follows its header. myna-card adds a declared length to the header
+/// length unchecked, so a crafted length overflows (a panic where overflow checks are on; found
+/// by the `card_files` fuzz target): bytes from the card go through this walk first.
+pub(crate) fn ber_sane(mut data: &[u8]) -> bool {
+    while !data.is_empty() {
+        let Ok(h) = myna_card::tlv::ber::parse_header(data) else {
+            // Not TLV: myna-card rejects it without adding anything.
+            return true;
+        };
+        let Some(end) = h
+            .header_len
+            .checked_add(h.length)
+            .filter(|e| *e <= data.len())
+        else {
+            return false;
+        };
+        let constructed = data[0] & 0x20 != 0;
+        if constructed && !ber_sane(&data[h.header_len..end]) {
+            return false;
+        }
+        data = &data[end..];
+    }
+    true
+}
 /// Parse EF 0002 with myna-card and check it more strictly than the protocol needs: a date that
 /// is not on the calendar or a sex outside JIS X 0303 is an error, because a form must never
 /// carry a guess. Error texts name the field and the fault, never the content.
-pub(crate) fn parse_attributes(raw: &[u8]) -> Result<BasicFour, CardError> {
+pub fn parse_attributes(raw: &[u8]) -> Result<BasicFour, CardError> {
+    if !ber_sane(raw) {
+        return Err(CardError::Malformed(
+            "EF 0002: a length in the data does not fit".into(),
+        ));
+    }
     let parsed = Attributes::parse(raw).map_err(|e| {
         let what = match &e {
             myna_card::Error::Malformed(m) if m.contains("UTF-8") => {
@@ -373,5 +436,22 @@ mod tests {
             parse_attributes(&[]),
             Err(CardError::Malformed(_))
         ));
+    }
+}
+
+#[cfg(test)]
+mod ber_tests {
+    use super::ber_sane;
+
+    #[test]
+    fn a_length_that_would_overflow_or_overrun_is_refused() {
+        // Tag 04, an eight-byte length of 2^64-1: myna-card's header arithmetic would overflow.
+        let mut overflow = vec![0x04, 0x88];
+        overflow.extend([0xFF; 8]);
+        assert!(!ber_sane(&overflow));
+        // Longer than what follows, at depth: FF20 { DF22 len 5 "ab" }.
+        assert!(!ber_sane(&[0xFF, 0x20, 0x05, 0xDF, 0x22, 0x05, b'a', b'b']));
+        // A good nested object passes.
+        assert!(ber_sane(&[0xFF, 0x20, 0x05, 0xDF, 0x22, 0x02, b'a', b'b']));
     }
 }

@@ -1,0 +1,4 @@
+//! See `kakanai::fuzzing::card_exchange`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kakanai::fuzzing::card_exchange(data));
