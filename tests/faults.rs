@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 
 use kakanai::card::sim::SimCard;
 use kakanai::kiosk::services::SimReader;
-use kakanai::kiosk::{ClerkReason, Event, Kiosk, KioskConfig, OnRemoval, Screen};
+use kakanai::kiosk::{ClerkReason, Event, Kiosk, KioskConfig, Screen};
 use kakanai::print::{CupsPrinter, FolderPrinter, Printer};
 use kakanai::testbed::{Cupsd, RawListener};
 use kakanai::usage::Recorder;
-use kakanai::usage::record::{Language, Slug};
-use support::{keys, options, pdf_text, profile, session_log};
+use kakanai::usage::record::Language;
+use support::{keys, pdf_text, profile, session_log};
 
 fn kiosk(forms: &Path, printer: Box<dyn Printer>, db: &Path, print_timeout_s: u64) -> Kiosk {
     let (templates, errors) = kakanai::forms::load_dir(forms);
@@ -29,12 +29,8 @@ fn kiosk(forms: &Path, printer: Box<dyn Printer>, db: &Path, print_timeout_s: u6
         printer,
         Recorder::open(db),
         KioskConfig {
-            terminal: Slug::new("kiosk-01").unwrap(),
-            window: Slug::new("1"),
-            idle_timeout_s: 120,
-            read: options(),
             print_timeout_s,
-            on_card_removed: OnRemoval::PlaceAgain,
+            ..support::kiosk_config()
         },
     )
 }

@@ -13,12 +13,12 @@ use kakanai::card::pcsc_reader;
 use kakanai::card::sim::SimCard;
 use kakanai::card::sim::vpcd::{Faults, InsertedCard};
 use kakanai::kiosk::services::PcscReader;
-use kakanai::kiosk::{Event, Kiosk, KioskConfig, OnRemoval, Screen};
+use kakanai::kiosk::{Event, Kiosk, Screen};
 use kakanai::print::FolderPrinter;
 use kakanai::testbed::Pcscd;
 use kakanai::usage::Recorder;
-use kakanai::usage::record::{Language, Slug};
-use support::{keys, options, pcsc_lock, profile, session_log};
+use kakanai::usage::record::Language;
+use support::{keys, pcsc_lock, profile, session_log};
 
 const READER: &str = "Virtual PCD 00 00";
 
@@ -34,14 +34,7 @@ fn kiosk(dir: &Path) -> Kiosk {
             dir: dir.join("printed"),
         }),
         Recorder::open(&dir.join("usage.db")),
-        KioskConfig {
-            terminal: Slug::new("kiosk-01").unwrap(),
-            window: Slug::new("1"),
-            idle_timeout_s: 120,
-            read: options(),
-            print_timeout_s: 10,
-            on_card_removed: OnRemoval::PlaceAgain,
-        },
+        support::kiosk_config(),
     )
 }
 

@@ -9,15 +9,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use kakanai::card::Date;
 use kakanai::card::sim::SimCard;
-use kakanai::card::{Date, ReadOptions};
 use kakanai::kiosk::services::SimReader;
 use kakanai::kiosk::{ClerkReason, Event, Kiosk, KioskConfig, OnRemoval, Screen};
 use kakanai::print::{FolderPrinter, JobState, PrintError, Printer, PrinterStatus};
 use kakanai::usage::Recorder;
-use kakanai::usage::record::{Identification, Language, Slug};
+use kakanai::usage::record::{Identification, Language};
 use kakanai::usage::store::Store;
-use support::{keys, options, pdf_text, profile};
+use support::{keys, pdf_text, profile};
 
 struct Setup {
     kiosk: Kiosk,
@@ -51,12 +51,9 @@ fn setup_with(
         printer.unwrap_or_else(|| Box::new(FolderPrinter { dir: out.clone() })),
         Recorder::open(&db),
         KioskConfig {
-            terminal: Slug::new("kiosk-01").unwrap(),
-            window: Slug::new("1"),
-            idle_timeout_s: 120,
-            read: ReadOptions { ..options() },
             print_timeout_s: 30,
             on_card_removed,
+            ..support::kiosk_config()
         },
     )
     .with_clock(move || c.load(Ordering::SeqCst));

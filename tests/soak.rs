@@ -17,11 +17,11 @@ use std::time::Duration;
 use kakanai::card::sim::{CardKind, CardProfile, SimCard};
 use kakanai::card::{BasicFour, Date};
 use kakanai::kiosk::services::{SimReader, SimSlot};
-use kakanai::kiosk::{Event, Kiosk, KioskConfig, OnRemoval, Screen};
+use kakanai::kiosk::{Event, Kiosk, KioskConfig, Screen};
 use kakanai::print::{JobState, PrintError, Printer, PrinterStatus};
 use kakanai::usage::Recorder;
 use kakanai::usage::record::{Identification, Language, Slug};
-use support::{keys, options};
+use support::keys;
 
 #[global_allocator]
 static ALLOCATOR: kakanai::zeroing_alloc::ZeroingAlloc = kakanai::zeroing_alloc::ZeroingAlloc;
@@ -402,11 +402,7 @@ fn thousands_of_sessions_leave_nothing_personal_and_do_not_grow() {
         Recorder::open(&db),
         KioskConfig {
             terminal: Slug::new("soak").unwrap(),
-            window: Slug::new("1"),
-            idle_timeout_s: 120,
-            read: options(),
-            print_timeout_s: 10,
-            on_card_removed: OnRemoval::PlaceAgain,
+            ..support::kiosk_config()
         },
     )
     .with_clock(move || c.load(Ordering::SeqCst));

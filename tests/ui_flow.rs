@@ -17,7 +17,7 @@ use iced::Theme;
 use iced_test::Simulator;
 use kakanai::card::sim::SimCard;
 use kakanai::kiosk::services::{SimReader, SimSlot};
-use kakanai::kiosk::{ClerkReason, Kiosk, KioskConfig, OnRemoval, Screen};
+use kakanai::kiosk::{ClerkReason, Kiosk, KioskConfig, Screen};
 use kakanai::print::{CupsPrinter, FolderPrinter, Printer};
 use kakanai::testbed::{Cupsd, RawListener};
 use kakanai::ui::app::TouchEvent;
@@ -26,7 +26,7 @@ use kakanai::ui::{App, Demo, Launch, Message, Role};
 use kakanai::usage::Recorder;
 use kakanai::usage::record::{Language, Slug};
 use support::ui::{SIZE, settings};
-use support::{all_profiles, keys, options, pdf_text, stem};
+use support::{all_profiles, keys, pdf_text, stem};
 
 struct Ui {
     app: App,
@@ -55,12 +55,10 @@ fn ui_with(printer: Option<Box<dyn Printer>>, idle_timeout_s: i64) -> Ui {
         printer.unwrap_or_else(|| Box::new(FolderPrinter { dir: out.clone() })),
         Recorder::open(&db),
         KioskConfig {
-            terminal: Slug::new("kiosk-01").unwrap(),
             window: Slug::new("3"),
             idle_timeout_s,
-            read: options(),
             print_timeout_s: 6,
-            on_card_removed: OnRemoval::PlaceAgain,
+            ..support::kiosk_config()
         },
     )
     .with_clock(move || c.load(Ordering::SeqCst));

@@ -13,15 +13,15 @@ use kakanai::card::pcsc_reader;
 use kakanai::card::sim::SimCard;
 use kakanai::card::sim::vpcd::{Faults, InsertedCard};
 use kakanai::kiosk::services::PcscReader;
-use kakanai::kiosk::{Kiosk, KioskConfig, OnRemoval, Screen};
+use kakanai::kiosk::{Kiosk, Screen};
 use kakanai::print::FolderPrinter;
 use kakanai::testbed::Pcscd;
 use kakanai::ui::catalog::{t, tf};
 use kakanai::ui::{App, Launch, Message, Role};
 use kakanai::usage::Recorder;
-use kakanai::usage::record::{Language, Slug};
+use kakanai::usage::record::Language;
 use support::ui::{shows, tap};
-use support::{keys, options, pcsc_lock, pdf_text, profile};
+use support::{keys, pcsc_lock, pdf_text, profile};
 
 const READER: &str = "Virtual PCD 00 00";
 
@@ -67,14 +67,7 @@ fn a_session_on_the_windows_reads_the_card_through_pcscd_and_follows_the_monitor
         }),
         Box::new(FolderPrinter { dir: out.clone() }),
         Recorder::open(&dir.path().join("usage.db")),
-        KioskConfig {
-            terminal: Slug::new("kiosk-01").unwrap(),
-            window: Slug::new("1"),
-            idle_timeout_s: 120,
-            read: options(),
-            print_timeout_s: 10,
-            on_card_removed: OnRemoval::PlaceAgain,
-        },
+        support::kiosk_config(),
     );
     let mut app = App::new(Launch {
         pcsc: Some(Some(READER.into())),

@@ -126,3 +126,16 @@ pub fn session_log(db: &Path, column: &str) -> Vec<String> {
         .map(|v| format!("{:?}", v.unwrap()))
         .collect()
 }
+
+/// The session settings most tests use: kiosk-01 at window 1, a 120 s idle timeout, a 10 s print
+/// timeout, this run's CA trusted, the card asked for again when it is taken off.
+pub fn kiosk_config() -> kakanai::kiosk::KioskConfig {
+    kakanai::kiosk::KioskConfig {
+        terminal: kakanai::usage::record::Slug::new("kiosk-01").unwrap(),
+        window: kakanai::usage::record::Slug::new("1"),
+        idle_timeout_s: 120,
+        read: options(),
+        print_timeout_s: 10,
+        on_card_removed: kakanai::kiosk::OnRemoval::PlaceAgain,
+    }
+}
