@@ -23,8 +23,7 @@ use support::{keys, pcsc_lock, profile, session_log};
 const READER: &str = "Virtual PCD 00 00";
 
 fn kiosk(dir: &Path) -> Kiosk {
-    let (templates, _) =
-        kakanai::forms::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("forms"));
+    let templates = support::templates();
     Kiosk::new(
         templates,
         Box::new(PcscReader {

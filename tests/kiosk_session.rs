@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -37,9 +37,7 @@ fn setup_with(
     on_card_removed: OnRemoval,
 ) -> Setup {
     let dir = tempfile::tempdir().unwrap();
-    let (templates, errors) =
-        kakanai::forms::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("forms"));
-    assert!(errors.is_empty(), "{errors:?}");
+    let templates = support::templates();
     let out = dir.path().join("printed");
     let db = dir.path().join("usage.db");
     let clock = Arc::new(AtomicI64::new(1_763_700_000));
@@ -70,6 +68,16 @@ impl Setup {
     fn send(&mut self, event: Event) -> Screen {
         self.clock.fetch_add(3, Ordering::SeqCst);
         self.kiosk.handle(event).clone()
+    }
+
+    /// Start in `language`, choose `forms`, and go on to "place your card" (the PIN is the
+    /// default way to identify).
+    fn choose(&mut self, language: Language, forms: &[&str]) {
+        self.send(Event::Start(language));
+        for f in forms {
+            self.send(Event::ToggleForm((*f).into()));
+        }
+        assert_eq!(self.send(Event::Next), Screen::PlaceCard);
     }
 
     fn pin(&mut self, digits: &str) -> Screen {
@@ -177,10 +185,7 @@ fn a_pin_session_prints_the_residents_form_and_logs_it_once() {
 #[test]
 fn wrong_pins_count_down_and_the_guard_sends_the_resident_to_the_clerk() {
     let mut k = setup(Some("standard"), None);
-    k.send(Event::Start(Language::EN));
-    k.send(Event::ToggleForm("koseki".into()));
-    k.send(Event::Next);
-    k.send(Event::Identify(Identification::Pin));
+    k.choose(Language::EN, &["koseki"]);
     k.send(Event::CardInserted);
     assert_eq!(k.pin("9999"), Screen::Pin);
     assert_eq!(k.kiosk.tries().unwrap().pin, Some(2));
@@ -195,10 +200,7 @@ fn wrong_pins_count_down_and_the_guard_sends_the_resident_to_the_clerk() {
 #[test]
 fn a_card_with_one_try_left_never_sees_a_pin_and_a_blocked_one_reads_with_code_b() {
     let mut k = setup(Some("one-try-left"), None);
-    k.send(Event::Start(Language::JA));
-    k.send(Event::ToggleForm("juminhyo".into()));
-    k.send(Event::Next);
-    k.send(Event::Identify(Identification::Pin));
+    k.choose(Language::JA, &["juminhyo"]);
     assert_eq!(
         k.send(Event::CardInserted),
         Screen::SeeClerk(ClerkReason::LastTryGuarded)
@@ -253,10 +255,7 @@ fn without_a_card_the_clerk_enters_the_data_and_the_session_is_staff_operated() 
 #[test]
 fn removing_the_card_mid_flow_wipes_its_data_and_asks_for_it_again() {
     let mut k = setup(Some("standard"), None);
-    k.send(Event::Start(Language::JA));
-    k.send(Event::ToggleForm("juminhyo".into()));
-    k.send(Event::Next);
-    k.send(Event::Identify(Identification::Pin));
+    k.choose(Language::JA, &["juminhyo"]);
     k.send(Event::CardInserted);
     k.pin("1234");
     assert!(k.kiosk.data().is_some());
@@ -276,10 +275,7 @@ fn removing_the_card_mid_flow_wipes_its_data_and_asks_for_it_again() {
 #[test]
 fn the_not_my_number_card_goes_to_the_clerk() {
     let mut k = setup(Some("other-card"), None);
-    k.send(Event::Start(Language::JA));
-    k.send(Event::ToggleForm("juminhyo".into()));
-    k.send(Event::Next);
-    k.send(Event::Identify(Identification::Pin));
+    k.choose(Language::JA, &["juminhyo"]);
     assert_eq!(
         k.send(Event::CardInserted),
         Screen::SeeClerk(ClerkReason::NotMyNumberCard)
@@ -327,11 +323,7 @@ fn a_print_failure_keeps_the_forms_for_the_clerks_retry() {
         inner: FolderPrinter { dir: out.clone() },
     };
     let mut k = setup(Some("standard"), Some(Box::new(printer)));
-    k.send(Event::Start(Language::JA));
-    k.send(Event::ToggleForm("juminhyo".into()));
-    k.send(Event::ToggleForm("zei-shomei".into()));
-    k.send(Event::Next);
-    k.send(Event::Identify(Identification::Pin));
+    k.choose(Language::JA, &["juminhyo", "zei-shomei"]);
     k.send(Event::CardInserted);
     k.pin("1234");
     k.through_questions();
@@ -353,10 +345,7 @@ fn a_print_failure_keeps_the_forms_for_the_clerks_retry() {
 #[test]
 fn going_back_keeps_the_answers_and_an_idle_kiosk_times_out() {
     let mut k = setup(Some("standard"), None);
-    k.send(Event::Start(Language::JA));
-    k.send(Event::ToggleForm("juminhyo".into()));
-    k.send(Event::Next);
-    k.send(Event::Identify(Identification::Pin));
+    k.choose(Language::JA, &["juminhyo"]);
     k.send(Event::CardInserted);
     k.pin("1234");
     let first = k.send(Event::Next);

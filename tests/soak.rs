@@ -80,13 +80,7 @@ impl Write for LogFile {
 }
 
 fn rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap()
+    kakanai::ui::app::rss_kb().expect("VmRSS in /proc/self/status")
 }
 
 /// What the audit looks for, kept masked (each byte XOR 0x5A) so that the list itself is not a
@@ -385,8 +379,7 @@ fn thousands_of_sessions_leave_nothing_personal_and_do_not_grow() {
         .collect();
     drop(all);
 
-    let (templates, _) =
-        kakanai::forms::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("forms"));
+    let templates = support::templates();
     let db = dir.path().join("usage.db");
     let clock = Arc::new(AtomicI64::new(1_763_700_000));
     let c = clock.clone();

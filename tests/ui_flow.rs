@@ -40,9 +40,7 @@ struct Ui {
 
 fn ui_with(printer: Option<Box<dyn Printer>>, idle_timeout_s: i64) -> Ui {
     let dir = tempfile::tempdir().unwrap();
-    let (templates, errors) =
-        kakanai::forms::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("forms"));
-    assert!(errors.is_empty(), "{errors:?}");
+    let templates = support::templates();
     let out = dir.path().join("printed");
     let db = dir.path().join("usage.db");
     let clock = Arc::new(AtomicI64::new(1_763_700_000));

@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::path::Path;
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
@@ -57,8 +56,7 @@ fn a_session_on_the_windows_reads_the_card_through_pcscd_and_follows_the_monitor
     let mut pcscd = Pcscd::start().unwrap();
     let (tx, rx) = channel();
     let monitor = Monitor::start(tx).unwrap();
-    let (templates, _) =
-        kakanai::forms::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("forms"));
+    let templates = support::templates();
     let out = dir.path().join("printed");
     let kiosk = Kiosk::new(
         templates,

@@ -60,8 +60,7 @@ fn windows(display: &str) -> Vec<(String, String)> {
 }
 
 fn mirror(dir: &Path) -> App {
-    let (templates, _) =
-        kakanai::forms::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("forms"));
+    let templates = support::templates();
     let reader = SimReader::new(None);
     let slot = reader.slot();
     let kiosk = Kiosk::new(

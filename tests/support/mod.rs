@@ -139,3 +139,11 @@ pub fn kiosk_config() -> kakanai::kiosk::KioskConfig {
         on_card_removed: kakanai::kiosk::OnRemoval::PlaceAgain,
     }
 }
+
+/// The project's form templates, all of which must load.
+pub fn templates() -> Vec<kakanai::forms::Template> {
+    let (templates, errors) =
+        kakanai::forms::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("forms"));
+    assert!(errors.is_empty(), "{errors:?}");
+    templates
+}
