@@ -161,6 +161,41 @@ pub enum PrintError {
     Folder(#[from] std::io::Error),
 }
 
+impl PrintError {
+    /// What happened, in Japanese, for the clerk's window (the English text is for the CLI
+    /// and the logs). CUPS's own keywords (`media-jam`, `stopped` …) are kept as CUPS says
+    /// them: they are what the printer's manual and `lpstat` show.
+    pub fn for_clerk(&self) -> String {
+        match self {
+            PrintError::Unreachable { server, .. } => {
+                format!("印刷サービス（CUPS, {server}）に接続できません")
+            }
+            PrintError::NoSuchPrinter(name) => format!("プリンタ「{name}」が登録されていません"),
+            PrintError::NotReady { printer, status } => {
+                format!("プリンタ「{printer}」が印刷できない状態です：{status}")
+            }
+            PrintError::JobFailed {
+                printer,
+                state,
+                reasons,
+            } => format!(
+                "プリンタ「{printer}」の印刷が終わりませんでした（{state:?}）{}",
+                reasons_text(reasons)
+            ),
+            PrintError::Timeout {
+                printer,
+                seconds,
+                reasons,
+            } => format!(
+                "プリンタ「{printer}」の印刷が {seconds} 秒で終わらず、取り消しました{}",
+                reasons_text(reasons)
+            ),
+            PrintError::Protocol(what) => format!("印刷サービスが予期しない応答をしました：{what}"),
+            PrintError::Folder(e) => format!("印刷先のフォルダに書き込めません：{e}"),
+        }
+    }
+}
+
 fn reasons_text(reasons: &[String]) -> String {
     if reasons.is_empty() {
         String::new()

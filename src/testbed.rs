@@ -25,7 +25,12 @@ pub struct Pcscd {
     dir: PathBuf,
     /// vpcd's TCP ports, one per virtual reader ("Virtual PCD 00 00", "… 00 01").
     pub ports: [u16; 2],
+    /// Whether vpcd sits behind the pluggable cable driver (see [`Pcscd::start_with_cable`]).
+    cable: bool,
 }
+
+/// The cable driver's source (a test fixture, compiled with `rustc` when first needed).
+const CABLE_SOURCE: &str = include_str!("../fixtures/ifd-cable/cable.rs");
 
 impl Pcscd {
     /// The socket path clients of this process's private pcscd use.
@@ -46,6 +51,34 @@ impl Pcscd {
 
     /// Start on given vpcd ports (restarting on the same ports keeps reader names and ports).
     pub fn start_with(ports: [u16; 2]) -> io::Result<Self> {
+        Self::launch(ports, false)
+    }
+
+    /// Start pcscd with vpcd behind a pluggable cable: a small reader driver
+    /// (`fixtures/ifd-cable/cable.rs`) that forwards to vpcd, and answers "no such device"
+    /// while [`Pcscd::unplug`] is in effect, as a driver whose reader was pulled out does.
+    /// pcscd then reports the reader as not answering (clients see it unavailable) until
+    /// [`Pcscd::plug`]. Needs `rustc` (the driver is built into this pcscd's folder).
+    pub fn start_with_cable() -> io::Result<Self> {
+        Self::launch(free_port_pair()?, true)
+    }
+
+    /// Pull the reader's cable out (only with [`Pcscd::start_with_cable`]).
+    pub fn unplug(&self) -> io::Result<()> {
+        assert!(self.cable, "unplug needs Pcscd::start_with_cable");
+        std::fs::write(self.dir.join("cable-unplugged"), b"")
+    }
+
+    /// Put the cable back.
+    pub fn plug(&self) -> io::Result<()> {
+        assert!(self.cable, "plug needs Pcscd::start_with_cable");
+        match std::fs::remove_file(self.dir.join("cable-unplugged")) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    fn launch(ports: [u16; 2], cable: bool) -> io::Result<Self> {
         which("pcscd")?;
         which("unshare")?;
         if !Path::new(VPCD_DRIVER).exists() {
@@ -62,11 +95,18 @@ impl Pcscd {
         for stale in ["pcscd.comm", "pcscd.pid"] {
             let _ = std::fs::remove_file(run.join(stale));
         }
+        let _ = std::fs::remove_file(dir.join("cable-unplugged"));
+        let driver = if cable {
+            build_cable(&dir)?
+        } else {
+            PathBuf::from(VPCD_DRIVER)
+        };
         std::fs::write(
             conf.join("vpcd"),
             format!(
-                "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:0x{p:04X}\nLIBPATH {VPCD_DRIVER}\nCHANNELID 0x{p:04X}\n",
-                p = ports[0]
+                "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:0x{p:04X}\nLIBPATH {d}\nCHANNELID 0x{p:04X}\n",
+                p = ports[0],
+                d = driver.display()
             ),
         )?;
         let script = format!(
@@ -80,6 +120,7 @@ impl Pcscd {
         }
         let log = std::fs::File::create(dir.join("pcscd.log"))?;
         let child = cmd
+            .env("KAKANAI_CABLE_UNPLUGGED", dir.join("cable-unplugged"))
             .args(["--mount", "--propagation", "private", "sh", "-c", &script])
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
@@ -89,6 +130,7 @@ impl Pcscd {
             child: Some(child),
             dir,
             ports,
+            cable,
         };
         me.wait_ready()?;
         Ok(me)
@@ -141,6 +183,37 @@ impl Drop for Pcscd {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Compile the cable driver into `dir` (about half a second).
+fn build_cable(dir: &Path) -> io::Result<PathBuf> {
+    let lib = dir.join("libifdcable.so");
+    let source = dir.join("cable.rs");
+    std::fs::write(&source, CABLE_SOURCE)?;
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(&rustc)
+        .args([
+            "--edition",
+            "2024",
+            "--crate-type",
+            "cdylib",
+            "-C",
+            "opt-level=1",
+            "-o",
+        ])
+        .arg(&lib)
+        .arg(&source)
+        .output()
+        .map_err(|e| {
+            io::Error::new(e.kind(), format!("running rustc for the cable driver: {e}"))
+        })?;
+    if !out.status.success() {
+        return Err(io::Error::other(format!(
+            "building the cable driver failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    Ok(lib)
 }
 
 fn base_dir() -> PathBuf {

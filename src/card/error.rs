@@ -145,6 +145,48 @@ impl CardError {
         }
     }
 
+    /// What happened, in Japanese, for the clerk's window (the clerk of a Japanese office reads
+    /// Japanese; the English [`Display`](fmt::Display) text is for the CLI and the logs). Like
+    /// the English text, it names steps and codes, never a value from the card.
+    pub fn for_clerk(&self) -> String {
+        match self {
+            CardError::NoService => {
+                "PC/SC サービス（pcscd）が動いていません。パソコンの管理者に連絡してください".into()
+            }
+            CardError::NoReader => {
+                "カードリーダーが接続されていないか、応答しません。ケーブルを確かめてください"
+                    .into()
+            }
+            CardError::ReaderNotFound(name) => {
+                format!("設定のカードリーダー「{name}」が見つかりません")
+            }
+            CardError::NoCard => "カードがリーダーに置かれていません".into(),
+            CardError::NotMyNumberCard => {
+                "マイナンバーカードではありません（券面事項入力補助APがありません）".into()
+            }
+            CardError::CardBusy => "カードを別のプログラムが使用中です".into(),
+            CardError::WrongPin { key, tries_left } => match tries_left {
+                Some(n) => format!("{key}が違います（残り {n} 回）"),
+                None => format!("{key}が違います"),
+            },
+            CardError::Blocked { key } => {
+                format!("{key}がロックされています。窓口での初期化が必要です")
+            }
+            CardError::LastTryGuarded { key, tries_left } => format!(
+                "{key}の残り回数が {tries_left} 回のため、カードに送信していません（ロック防止）"
+            ),
+            CardError::InvalidCredential { key, reason } => {
+                format!("{key}の形式が正しくありません（{reason}）")
+            }
+            CardError::CardRemoved => "読み取り中にカードがリーダーから離れました".into(),
+            CardError::Malformed(what) => format!("カードのデータを解釈できません：{what}"),
+            CardError::UnexpectedStatus { sw, during } => {
+                format!("カードが予期しない応答 {sw:04X} を返しました（{during}）")
+            }
+            CardError::Transport(what) => format!("カードリーダーとの通信に失敗しました：{what}"),
+        }
+    }
+
     /// Whether the resident should be sent to the clerk rather than asked to try again.
     pub fn needs_clerk(&self) -> bool {
         matches!(
@@ -214,5 +256,21 @@ mod tests {
         );
         assert!(!wrong.needs_clerk());
         assert!(CardError::NoService.to_string().contains("pcscd"));
+    }
+
+    #[test]
+    fn the_clerk_reads_what_happened_in_japanese() {
+        assert!(CardError::NoReader.for_clerk().contains("カードリーダー"));
+        assert!(CardError::CardRemoved.for_clerk().contains("離れました"));
+        let wrong = CardError::WrongPin {
+            key: Key::Pin,
+            tries_left: Some(2),
+        };
+        assert_eq!(wrong.for_clerk(), "PINが違います（残り 2 回）");
+        let status = CardError::UnexpectedStatus {
+            sw: 0x6A82,
+            during: "SELECT",
+        };
+        assert!(status.for_clerk().contains("6A82") && status.for_clerk().contains("SELECT"));
     }
 }

@@ -3,6 +3,11 @@
 //! One thread blocks in `SCardGetStatusChange` on every reader plus the `\\?PnP?\Notification`
 //! pseudo-reader, so a reader plugged in later appears. When pcscd stops, the thread reports it,
 //! keeps trying to establish a new context, and picks the readers up again when pcscd returns.
+//!
+//! A reader can also stay in pcscd's list but stop answering (its driver says the device is
+//! gone: a serial reader whose cable was pulled, a USB reader pcscd has not dropped yet). pcscd
+//! marks it unavailable; for the kiosk that is the same as no reader, so it is reported as
+//! removed, and as added again once it answers.
 
 use std::collections::BTreeMap;
 use std::ffi::CString;
@@ -22,9 +27,10 @@ pub enum MonitorEvent {
     ServiceUp,
     /// pcscd went away; readers and cards are gone with it.
     ServiceDown,
-    /// A reader appeared.
+    /// A reader appeared, or answers again.
     ReaderAdded(String),
-    /// A reader disappeared (its card, if any, was reported removed first).
+    /// A reader disappeared or stopped answering (its card, if any, was reported removed
+    /// first).
     ReaderRemoved(String),
     /// A card was placed in the reader.
     CardInserted(String),
@@ -78,9 +84,18 @@ impl Drop for Monitor {
 struct Watcher {
     events: Sender<MonitorEvent>,
     stop: Arc<AtomicBool>,
-    /// Reader name → card present.
-    known: BTreeMap<String, bool>,
+    /// Listed readers and what the kiosk was last told about each.
+    known: BTreeMap<String, Reader>,
     service_up: bool,
+}
+
+/// What was last reported about a listed reader.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Reader {
+    /// Answering; whether a card is in it.
+    Working { card: bool },
+    /// Listed by pcscd but not answering (reported as removed).
+    NotAnswering,
 }
 
 /// Why the inner loop gave up its context.
@@ -154,10 +169,44 @@ impl Watcher {
             .cloned()
             .collect();
         for name in gone {
-            if self.known.remove(&name) == Some(true) {
-                self.emit(MonitorEvent::CardRemoved(name.clone()));
+            match self.known.remove(&name) {
+                Some(Reader::Working { card }) => self.report_gone(name, card),
+                // Already reported when it stopped answering.
+                Some(Reader::NotAnswering) | None => {}
             }
-            self.emit(MonitorEvent::ReaderRemoved(name));
+        }
+    }
+
+    fn report_gone(&self, name: String, card: bool) {
+        if card {
+            self.emit(MonitorEvent::CardRemoved(name.clone()));
+        }
+        self.emit(MonitorEvent::ReaderRemoved(name));
+    }
+
+    /// A listed reader's new state: report what changed for the kiosk.
+    fn reader_state(&mut self, name: String, event: State) {
+        let was = self.known.get(&name).copied();
+        if event.contains(State::UNAVAILABLE) {
+            if let Some(Reader::Working { card }) = was {
+                self.known.insert(name.clone(), Reader::NotAnswering);
+                self.report_gone(name, card);
+            }
+            return;
+        }
+        let card = event.contains(State::PRESENT);
+        self.known.insert(name.clone(), Reader::Working { card });
+        let had_card = match was {
+            Some(Reader::Working { card }) => card,
+            Some(Reader::NotAnswering) | None => {
+                self.emit(MonitorEvent::ReaderAdded(name.clone()));
+                false
+            }
+        };
+        if card && !had_card {
+            self.emit(MonitorEvent::CardInserted(name));
+        } else if !card && had_card {
+            self.emit(MonitorEvent::CardRemoved(name));
         }
     }
 
@@ -172,7 +221,8 @@ impl Watcher {
         let mut states = vec![ReaderState::new(PNP_NOTIFICATION(), State::UNAWARE)];
         for name in &names {
             if !self.known.contains_key(name) {
-                self.known.insert(name.clone(), false);
+                self.known
+                    .insert(name.clone(), Reader::Working { card: false });
                 self.emit(MonitorEvent::ReaderAdded(name.clone()));
             }
             if let Ok(c) = CString::new(name.as_str()) {
@@ -216,19 +266,15 @@ impl Watcher {
                 }
                 let name = state.name().to_string_lossy().into_owned();
                 // The PnP pseudo-reader fires when a reader is plugged in or out; a reader
-                // that turned UNKNOWN/IGNORE/UNAVAILABLE has gone. Both mean: list again.
+                // that turned UNKNOWN/IGNORE has left the list. Both mean: list again. An
+                // UNAVAILABLE reader is still listed but not answering: waited on like the
+                // others (listing again would only see it again, and spin).
                 if state.name() == PNP_NOTIFICATION()
-                    || event.intersects(State::UNKNOWN | State::IGNORE | State::UNAVAILABLE)
+                    || event.intersects(State::UNKNOWN | State::IGNORE)
                 {
                     readers_changed = true;
                 } else {
-                    let present = event.contains(State::PRESENT);
-                    let was = self.known.insert(name.clone(), present).unwrap_or(false);
-                    if present && !was {
-                        self.emit(MonitorEvent::CardInserted(name));
-                    } else if !present && was {
-                        self.emit(MonitorEvent::CardRemoved(name));
-                    }
+                    self.reader_state(name, event);
                 }
                 state.sync_current_state();
             }

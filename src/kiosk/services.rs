@@ -29,7 +29,7 @@ pub struct PcscReader {
 
 impl CardReader for PcscReader {
     fn probe(&mut self) -> Result<Tries, CardError> {
-        let (_, mut card) = pcsc_reader::connect(self.reader.as_deref())?;
+        let (_, mut card) = connect_settled(self.reader.as_deref())?;
         probe(&mut card)
     }
 
@@ -40,6 +40,29 @@ impl CardReader for PcscReader {
     ) -> Result<CardRead, CardError> {
         let (_, mut card) = pcsc_reader::connect(self.reader.as_deref())?;
         read_basic_four(&mut card, credential, options)
+    }
+}
+
+/// How long a probe waits for pcscd to settle after the monitor reported a card.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Connect for a probe. The probe runs because the monitor just reported a card; right after a
+/// reader came back (its cable plugged in again) pcscd still answers "no reader", then "no
+/// card", for a few hundred milliseconds while it powers the card up. Those two answers are
+/// retried for up to [`SETTLE`]; anything else is reported at once.
+fn connect_settled(
+    reader: Option<&str>,
+) -> Result<(String, Card<pcsc_reader::Connection>), CardError> {
+    let deadline = std::time::Instant::now() + SETTLE;
+    loop {
+        match pcsc_reader::connect(reader) {
+            Err(CardError::NoReader | CardError::NoCard)
+                if std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            other => return other,
+        }
     }
 }
 

@@ -559,7 +559,7 @@ impl Kiosk {
                     s.pin.zeroize();
                     return Some(match credential {
                         Ok(c) => self.read(&c),
-                        Err(e) => Screen::SeeClerk(ClerkReason::ReadFailed(e.to_string())),
+                        Err(e) => Screen::SeeClerk(ClerkReason::ReadFailed(e.for_clerk())),
                     });
                 }
                 None
@@ -674,7 +674,7 @@ impl Kiosk {
             Err(CardError::NoCard | CardError::CardRemoved) => Screen::PlaceCard,
             Err(e) => {
                 self.note(EventKind::CardReadFailed);
-                Screen::SeeClerk(ClerkReason::ReadFailed(e.to_string()))
+                Screen::SeeClerk(ClerkReason::ReadFailed(e.for_clerk()))
             }
         }
     }
@@ -726,7 +726,7 @@ impl Kiosk {
             }
             Err(e) => {
                 self.note(EventKind::CardReadFailed);
-                Screen::SeeClerk(ClerkReason::ReadFailed(e.to_string()))
+                Screen::SeeClerk(ClerkReason::ReadFailed(e.for_clerk()))
             }
         }
     }
@@ -861,7 +861,7 @@ impl Kiosk {
             }
             Err(e) => {
                 self.note(EventKind::PrinterError);
-                Screen::SeeClerk(ClerkReason::PrintFailed(e.to_string()))
+                Screen::SeeClerk(ClerkReason::PrintFailed(e.for_clerk()))
             }
         }
     }

@@ -1026,7 +1026,26 @@ impl App {
         }
     }
 
+    /// Whether a monitor event about reader `name` concerns the kiosk: the configured reader,
+    /// or (none configured) the reader it follows, or any while it has none.
+    fn follows(&self, name: &str) -> bool {
+        match (&self.launch_rest.pcsc, &self.reader) {
+            (Some(Some(configured)), _) => configured == name,
+            (_, ReaderState::Empty(n) | ReaderState::Card(n)) => n == name,
+            _ => true,
+        }
+    }
+
     fn monitor(&mut self, event: MonitorEvent) -> Task<Message> {
+        if let MonitorEvent::ReaderAdded(name)
+        | MonitorEvent::ReaderRemoved(name)
+        | MonitorEvent::CardInserted(name)
+        | MonitorEvent::CardRemoved(name) = &event
+        {
+            if !self.follows(name) {
+                return Task::none();
+            }
+        }
         match event {
             MonitorEvent::ServiceUp => {
                 self.reader = ReaderState::NoReader;

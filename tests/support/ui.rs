@@ -42,3 +42,12 @@ pub fn shows(app: &App, role: Role, label: &str) -> bool {
     let mut sim = Simulator::with_size(settings(), SIZE, app.view(role));
     sim.find(label).is_ok()
 }
+
+/// Save `role`'s window as `path` (PNG, drawn at the simulator's 2×), for looking at a screen
+/// a test reached.
+#[allow(dead_code)]
+pub fn snapshot(app: &App, role: Role, path: &std::path::Path) {
+    let mut sim = Simulator::with_size(settings(), SIZE, app.view(role));
+    let snap = sim.snapshot(&iced::Theme::Light).unwrap();
+    snap.matches_image(path).unwrap();
+}
