@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod forms;
 pub mod fuzzing;
+pub mod hardening;
 pub mod kiosk;
 pub mod print;
 pub mod testbed;

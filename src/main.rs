@@ -12,6 +12,8 @@ use tracing_subscriber::EnvFilter;
 static ALLOCATOR: kakanai::zeroing_alloc::ZeroingAlloc = kakanai::zeroing_alloc::ZeroingAlloc;
 
 fn main() {
+    // Before anything personal can be in memory: a crash must not write it into a core file.
+    let dumps_forbidden = kakanai::hardening::forbid_core_dumps();
     let cli = Cli::parse();
     let default_level = match cli.verbose {
         0 => "warn",
@@ -37,6 +39,9 @@ fn main() {
             std::process::exit(exit::USAGE);
         }
     };
+    if let Err(e) = dumps_forbidden {
+        tracing::warn!(error = %e, "could not forbid core dumps; a crash could write memory to disk");
+    }
     if let Some(warning) = Config::permission_warning(&config_path) {
         tracing::warn!(event = "config_writable_by_others");
         eprintln!("kakanai: warning: {warning}");

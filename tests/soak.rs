@@ -154,6 +154,30 @@ struct Run {
 }
 
 impl Run {
+    /// A kiosk with a simulated reader, the paper double (every 13th job jams) and a usage
+    /// database at `db`, on a clock that moves 2 s an event.
+    fn new(db: &Path) -> Self {
+        let clock = Arc::new(AtomicI64::new(1_763_700_000));
+        let c = clock.clone();
+        let reader = SimReader::new(None);
+        let slot = reader.slot();
+        let kiosk = Kiosk::new(
+            support::templates(),
+            Box::new(reader),
+            Box::new(Paper {
+                jobs: AtomicU64::new(0),
+                fail_every: 13,
+            }),
+            Recorder::open(db),
+            KioskConfig {
+                terminal: Slug::new("soak").unwrap(),
+                ..support::kiosk_config()
+            },
+        )
+        .with_clock(move || c.load(Ordering::SeqCst));
+        Run { kiosk, slot, clock }
+    }
+
     fn send(&mut self, e: Event) -> Screen {
         self.clock.fetch_add(2, Ordering::SeqCst);
         self.kiosk.handle(e).clone()
@@ -379,27 +403,8 @@ fn thousands_of_sessions_leave_nothing_personal_and_do_not_grow() {
         .collect();
     drop(all);
 
-    let templates = support::templates();
     let db = dir.path().join("usage.db");
-    let clock = Arc::new(AtomicI64::new(1_763_700_000));
-    let c = clock.clone();
-    let reader = SimReader::new(None);
-    let slot = reader.slot();
-    let kiosk = Kiosk::new(
-        templates,
-        Box::new(reader),
-        Box::new(Paper {
-            jobs: AtomicU64::new(0),
-            fail_every: 13,
-        }),
-        Recorder::open(&db),
-        KioskConfig {
-            terminal: Slug::new("soak").unwrap(),
-            ..support::kiosk_config()
-        },
-    )
-    .with_clock(move || c.load(Ordering::SeqCst));
-    let mut run = Run { kiosk, slot, clock };
+    let mut run = Run::new(&db);
     let special = [load("one-try-left"), load("blocked"), load("other-card")];
     let mut rss_after_100 = 0;
     for i in 0..count {
@@ -476,4 +481,135 @@ fn thousands_of_sessions_leave_nothing_personal_and_do_not_grow() {
     );
     let hits = memory_hits(&needles);
     assert!(hits.is_empty(), "in memory: {hits:#?}");
+}
+
+/// The kiosk's cards, and the needles for all of them.
+fn cards() -> (Vec<CardProfile>, [CardProfile; 3], Needles) {
+    let fixtures = support::fixtures().join("cards");
+    let all: Vec<CardProfile> = CardProfile::load_dir(&fixtures)
+        .unwrap()
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    let needles = Needles::of(&all);
+    let load = |n: &str| CardProfile::load(&fixtures.join(format!("{n}.toml"))).unwrap();
+    let everyday = all
+        .into_iter()
+        .filter(|p| p.kind == CardKind::MyNumber && p.pin_tries_left > 1)
+        .collect();
+    (
+        everyday,
+        [load("one-try-left"), load("blocked"), load("other-card")],
+        needles,
+    )
+}
+
+const CANARY: &str = "高橋　みどり（カナリア）";
+
+/// Not a test of its own: the body of the child process that
+/// `a_forced_crash_writes_no_personal_data_to_a_core_file` crashes. Returns at once unless
+/// started as that child (`KAKANAI_CRASH_CHILD` = what to do before aborting).
+#[test]
+fn crash_child() {
+    let Ok(mode) = std::env::var("KAKANAI_CRASH_CHILD") else {
+        return;
+    };
+    // The test harness's limit may be 0: allow the core file, so only the kiosk's own
+    // protection (or its absence) decides.
+    let unlimited = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: a plain system call with a pointer to a local struct.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_CORE, &unlimited) }, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let mut run = Run::new(&dir.path().join("usage.db"));
+    let (everyday, special, _) = cards();
+    let canary = String::from_utf8(CANARY.as_bytes().to_vec()).unwrap();
+    match mode.as_str() {
+        // Forty residents served and gone, then a crash at the idle screen.
+        "after-sessions" => {
+            for i in 0..40 {
+                session(&mut run, i % 10, &everyday[i % everyday.len()], &special);
+            }
+            drop(everyday);
+            drop(special);
+        }
+        // A crash while a resident's data is on the confirm screen: with and without the
+        // protection the kiosk binary turns on at start.
+        "mid-session" | "mid-session-unprotected" => {
+            let p = &everyday[0];
+            run.start(&["juminhyo"]);
+            run.place(p);
+            assert_eq!(run.send(Event::CardInserted), Screen::Pin);
+            assert_eq!(run.pin(&p.pin), Screen::Confirm);
+            assert!(run.kiosk.data().is_some());
+            if mode == "mid-session" {
+                kakanai::hardening::forbid_core_dumps().unwrap();
+                assert!(kakanai::hardening::core_dumps_forbidden());
+            }
+        }
+        other => panic!("unknown crash mode {other}"),
+    }
+    std::hint::black_box(&canary);
+    std::hint::black_box(&run);
+    std::process::abort();
+}
+
+/// Run `crash_child` in `mode` in a fresh folder; how it ended and its core file, if any.
+fn crash(mode: &str) -> (std::process::ExitStatus, Option<Vec<u8>>) {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["crash_child", "--exact", "--test-threads=1", "--nocapture"])
+        .env("KAKANAI_CRASH_CHILD", mode)
+        .current_dir(cwd.path())
+        .output()
+        .unwrap();
+    let core = std::fs::read_dir(cwd.path())
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().starts_with("core"))
+        .map(|e| std::fs::read(e.path()).unwrap());
+    assert!(
+        std::os::unix::process::ExitStatusExt::signal(&out.status) == Some(libc::SIGABRT),
+        "{mode}: the child was to abort: {:?}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status, core)
+}
+
+#[test]
+fn a_forced_crash_writes_no_personal_data_to_a_core_file() {
+    use std::os::unix::process::ExitStatusExt;
+    let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap();
+    assert!(
+        !pattern.starts_with('|') && !pattern.contains('/'),
+        "this test reads the core file the kernel writes in the crashing process's folder; \
+         kernel.core_pattern is {pattern:?} here (Debian's default is \"core\")"
+    );
+    let (_, _, needles) = cards();
+    let canary = Needles(vec![("canary".into(), mask(CANARY.as_bytes()))]);
+
+    // Residents served and gone, then a crash: the core file holds the heap (a live canary
+    // string is found in it) but nothing from any card.
+    let (status, core) = crash("after-sessions");
+    assert!(status.core_dumped(), "a core was written");
+    let core = core.expect("the core file");
+    assert_eq!(canary.find_in(&core).len(), 1, "the core holds live memory");
+    let hits = needles.find_in(&core);
+    assert!(hits.is_empty(), "in the core file: {hits:?}");
+    drop(core);
+
+    // A crash mid-session without the kiosk's protection: the resident on screen would be in
+    // the core file (this is what the protection is for) …
+    let (_, core) = crash("mid-session-unprotected");
+    let hits = needles.find_in(&core.expect("the unprotected core file"));
+    assert!(
+        hits.iter().any(|h| h.starts_with("name of card")),
+        "the search finds a live resident: {hits:?}"
+    );
+    // … and with it, as the kiosk runs, no core file is written at all.
+    let (status, core) = crash("mid-session");
+    assert!(!status.core_dumped() && core.is_none(), "no core file");
 }

@@ -54,15 +54,25 @@ fn insert_with(pcscd: &Pcscd, faults: Faults) -> InsertedCard {
     .unwrap()
 }
 
+/// This process's threads named `name` (their /proc/self/task folders).
+fn threads_named(name: &str) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .flatten()
+        .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == name))
+        .map(|t| t.path())
+        .collect()
+}
+
+fn thread_count(name: &str) -> usize {
+    threads_named(name).len()
+}
+
 /// CPU time (user + system, ms) used so far by this process's threads named `name`.
 fn thread_cpu_ms(name: &str) -> u64 {
     let mut ticks = 0;
-    for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
-        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-        if comm.trim() != name {
-            continue;
-        }
-        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+    for task in threads_named(name) {
+        let stat = std::fs::read_to_string(task.join("stat")).unwrap_or_default();
         // Fields after the parenthesised name: state is the 3rd field, utime the 14th.
         let rest = &stat[stat.rfind(')').map_or(0, |i| i + 2)..];
         let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -324,6 +334,11 @@ fn the_reader_unplugged_and_plugged_back_while_waiting_and_while_reading() {
     tap(&mut app, Role::Front, &t(Language::JA, "done.finish"));
     drop(card);
     monitor.stop();
+    assert_eq!(
+        thread_count("card-monitor"),
+        0,
+        "no monitor thread left behind"
+    );
 
     // Two residents, each logged once: the first met the unplugged reader, waited for it,
     // then lost the read to the cable and started over; the second printed.
