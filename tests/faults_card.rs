@@ -12,29 +12,15 @@ use std::time::{Duration, Instant};
 use kakanai::card::pcsc_reader;
 use kakanai::card::sim::SimCard;
 use kakanai::card::sim::vpcd::{Faults, InsertedCard};
-use kakanai::kiosk::services::PcscReader;
 use kakanai::kiosk::{Event, Kiosk, Screen};
-use kakanai::print::FolderPrinter;
 use kakanai::testbed::Pcscd;
-use kakanai::usage::Recorder;
 use kakanai::usage::record::Language;
 use support::{keys, pcsc_lock, profile, session_log};
 
 const READER: &str = "Virtual PCD 00 00";
 
 fn kiosk(dir: &Path) -> Kiosk {
-    let templates = support::templates();
-    Kiosk::new(
-        templates,
-        Box::new(PcscReader {
-            reader: Some(READER.into()),
-        }),
-        Box::new(FolderPrinter {
-            dir: dir.join("printed"),
-        }),
-        Recorder::open(&dir.join("usage.db")),
-        support::kiosk_config(),
-    )
+    support::pcsc_kiosk(dir, READER)
 }
 
 fn insert(pcscd: &Pcscd, faults: Faults) -> InsertedCard {

@@ -92,14 +92,14 @@ fn mask(b: &[u8]) -> Vec<u8> {
 }
 
 impl Needles {
-    fn of(profiles: &[CardProfile]) -> Self {
+    fn of<'a>(profiles: impl IntoIterator<Item = &'a CardProfile>) -> Self {
         let mut list = Vec::new();
         let mut add = |label: String, value: String| {
             if value.chars().count() >= 4 {
                 list.push((label, mask(value.as_bytes())));
             }
         };
-        for (i, p) in profiles.iter().enumerate() {
+        for (i, p) in profiles.into_iter().enumerate() {
             add(format!("name of card {i}"), p.name.clone());
             add(format!("address of card {i}"), p.address.clone());
             let d = p.birth_date;
@@ -387,25 +387,10 @@ fn thousands_of_sessions_leave_nothing_personal_and_do_not_grow() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let fixtures = support::fixtures().join("cards");
-    let load = |n: &str| CardProfile::load(&fixtures.join(format!("{n}.toml"))).unwrap();
-    let all: Vec<CardProfile> = CardProfile::load_dir(&fixtures)
-        .unwrap()
-        .into_iter()
-        .map(|(_, p)| p)
-        .collect();
-    let needles = Needles::of(&all);
-    let everyday: Vec<String> = CardProfile::load_dir(&fixtures)
-        .unwrap()
-        .into_iter()
-        .filter(|(_, p)| p.kind == CardKind::MyNumber && p.pin_tries_left > 1)
-        .map(|(path, _)| support::stem(&path))
-        .collect();
-    drop(all);
-
+    let (everyday, needles) = cards();
     let db = dir.path().join("usage.db");
     let mut run = Run::new(&db);
-    let special = [load("one-try-left"), load("blocked"), load("other-card")];
+    let special = special_cards();
     let mut rss_after_100 = 0;
     for i in 0..count {
         let p = load(&everyday[i % everyday.len()]);
@@ -483,25 +468,33 @@ fn thousands_of_sessions_leave_nothing_personal_and_do_not_grow() {
     assert!(hits.is_empty(), "in memory: {hits:#?}");
 }
 
-/// The kiosk's cards, and the needles for all of them.
-fn cards() -> (Vec<CardProfile>, [CardProfile; 3], Needles) {
+/// The everyday cards (file stems: each session loads its card and drops it, so no card's
+/// data stays alive through the run), and the needles for every card.
+fn cards() -> (Vec<String>, Needles) {
     let fixtures = support::fixtures().join("cards");
-    let all: Vec<CardProfile> = CardProfile::load_dir(&fixtures)
-        .unwrap()
-        .into_iter()
-        .map(|(_, p)| p)
-        .collect();
-    let needles = Needles::of(&all);
-    let load = |n: &str| CardProfile::load(&fixtures.join(format!("{n}.toml"))).unwrap();
+    let all = CardProfile::load_dir(&fixtures).unwrap();
+    let needles = Needles::of(all.iter().map(|(_, p)| p));
     let everyday = all
-        .into_iter()
-        .filter(|p| p.kind == CardKind::MyNumber && p.pin_tries_left > 1)
+        .iter()
+        .filter(|(_, p)| p.kind == CardKind::MyNumber && p.pin_tries_left > 1)
+        .map(|(path, _)| support::stem(path))
         .collect();
-    (
-        everyday,
-        [load("one-try-left"), load("blocked"), load("other-card")],
-        needles,
+    (everyday, needles)
+}
+
+fn load(stem: &str) -> CardProfile {
+    CardProfile::load(
+        &support::fixtures()
+            .join("cards")
+            .join(format!("{stem}.toml")),
     )
+    .unwrap()
+}
+
+/// The cards for the paths that meet a guard, a blocked PIN and a card that is not a My
+/// Number card.
+fn special_cards() -> [CardProfile; 3] {
+    [load("one-try-left"), load("blocked"), load("other-card")]
 }
 
 const CANARY: &str = "高橋　みどり（カナリア）";
@@ -524,23 +517,28 @@ fn crash_child() {
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_CORE, &unlimited) }, 0);
     let dir = tempfile::tempdir().unwrap();
     let mut run = Run::new(&dir.path().join("usage.db"));
-    let (everyday, special, _) = cards();
+    let (everyday, _) = cards();
+    let special = special_cards();
     let canary = String::from_utf8(CANARY.as_bytes().to_vec()).unwrap();
     match mode.as_str() {
         // Forty residents served and gone, then a crash at the idle screen.
         "after-sessions" => {
             for i in 0..40 {
-                session(&mut run, i % 10, &everyday[i % everyday.len()], &special);
+                session(
+                    &mut run,
+                    i % 10,
+                    &load(&everyday[i % everyday.len()]),
+                    &special,
+                );
             }
-            drop(everyday);
             drop(special);
         }
         // A crash while a resident's data is on the confirm screen: with and without the
         // protection the kiosk binary turns on at start.
         "mid-session" | "mid-session-unprotected" => {
-            let p = &everyday[0];
+            let p = load(&everyday[0]);
             run.start(&["juminhyo"]);
-            run.place(p);
+            run.place(&p);
             assert_eq!(run.send(Event::CardInserted), Screen::Pin);
             assert_eq!(run.pin(&p.pin), Screen::Confirm);
             assert!(run.kiosk.data().is_some());
@@ -588,7 +586,7 @@ fn a_forced_crash_writes_no_personal_data_to_a_core_file() {
         "this test reads the core file the kernel writes in the crashing process's folder; \
          kernel.core_pattern is {pattern:?} here (Debian's default is \"core\")"
     );
-    let (_, _, needles) = cards();
+    let (_, needles) = cards();
     let canary = Needles(vec![("canary".into(), mask(CANARY.as_bytes()))]);
 
     // Residents served and gone, then a crash: the core file holds the heap (a live canary

@@ -12,15 +12,12 @@ use kakanai::card::monitor::{Monitor, MonitorEvent};
 use kakanai::card::pcsc_reader;
 use kakanai::card::sim::SimCard;
 use kakanai::card::sim::vpcd::{Faults, InsertedCard};
-use kakanai::kiosk::services::PcscReader;
-use kakanai::kiosk::{Kiosk, Screen};
-use kakanai::print::FolderPrinter;
+use kakanai::kiosk::Screen;
 use kakanai::testbed::Pcscd;
 use kakanai::ui::catalog::{t, tf};
 use kakanai::ui::{App, Launch, Message, Role};
-use kakanai::usage::Recorder;
 use kakanai::usage::record::Language;
-use support::ui::{shows, tap};
+use support::ui::{shows, shows_ja, tap};
 use support::{keys, pcsc_lock, pdf_text, profile};
 
 const READER: &str = "Virtual PCD 00 00";
@@ -83,20 +80,9 @@ fn thread_cpu_ms(name: &str) -> u64 {
 
 /// The kiosk's two windows over PC/SC (reader `READER`), printing PDFs into `dir/printed`.
 fn windows(dir: &std::path::Path) -> App {
-    let kiosk = Kiosk::new(
-        support::templates(),
-        Box::new(PcscReader {
-            reader: Some(READER.into()),
-        }),
-        Box::new(FolderPrinter {
-            dir: dir.join("printed"),
-        }),
-        Recorder::open(&dir.join("usage.db")),
-        support::kiosk_config(),
-    );
     App::new(Launch {
         pcsc: Some(Some(READER.into())),
-        ..Launch::simulated(kiosk, dir)
+        ..Launch::simulated(support::pcsc_kiosk(dir, READER), dir)
     })
 }
 
@@ -121,37 +107,13 @@ fn a_session_on_the_windows_reads_the_card_through_pcscd_and_follows_the_monitor
     let mut pcscd = Pcscd::start().unwrap();
     let (tx, rx) = channel();
     let monitor = Monitor::start(tx).unwrap();
-    let templates = support::templates();
     let out = dir.path().join("printed");
-    let kiosk = Kiosk::new(
-        templates,
-        Box::new(PcscReader {
-            reader: Some(READER.into()),
-        }),
-        Box::new(FolderPrinter { dir: out.clone() }),
-        Recorder::open(&dir.path().join("usage.db")),
-        support::kiosk_config(),
-    );
-    let mut app = App::new(Launch {
-        pcsc: Some(Some(READER.into())),
-        ..Launch::simulated(kiosk, dir.path())
-    });
+    let mut app = windows(dir.path());
     pump(&mut app, &rx, &MonitorEvent::ReaderAdded(READER.into()));
-    let screen = |app: &App| app.kiosk().unwrap().screen().clone();
 
-    tap(&mut app, Role::Front, &t(Language::JA, "idle.start"));
-    tap(&mut app, Role::Front, &t(Language::JA, "form.juminhyo"));
-    tap(
-        &mut app,
-        Role::Front,
-        &tf(Language::JA, "choose.next", &[("n", "1")]),
-    );
+    to_card_screen(&mut app);
     assert_eq!(screen(&app), Screen::PlaceCard);
-    assert!(shows(
-        &app,
-        Role::Back,
-        &t(Language::JA, "clerk.reader_empty")
-    ));
+    assert!(shows_ja(&app, Role::Back, "clerk.reader_empty"));
 
     // The card is placed: the monitor says so, the app checks it over PC/SC.
     let card = insert(&pcscd);
@@ -161,7 +123,7 @@ fn a_session_on_the_windows_reads_the_card_through_pcscd_and_follows_the_monitor
         tap(&mut app, Role::Front, d);
     }
     assert_eq!(screen(&app), Screen::Confirm);
-    assert!(shows(&app, Role::Back, &t(Language::JA, "clerk.verified")));
+    assert!(shows_ja(&app, Role::Back, "clerk.verified"));
 
     // Taken off on the confirm screen: wiped, and asked for again.
     card.remove().unwrap();
@@ -201,16 +163,8 @@ fn a_session_on_the_windows_reads_the_card_through_pcscd_and_follows_the_monitor
     );
     pcscd.stop();
     pump(&mut app, &rx, &MonitorEvent::ServiceDown);
-    assert!(shows(
-        &app,
-        Role::Front,
-        &t(Language::JA, "place.no_reader")
-    ));
-    assert!(shows(
-        &app,
-        Role::Back,
-        &t(Language::JA, "clerk.reader_no_service")
-    ));
+    assert!(shows_ja(&app, Role::Front, "place.no_reader"));
+    assert!(shows_ja(&app, Role::Back, "clerk.reader_no_service"));
     // The way out is still there.
     tap(&mut app, Role::Front, &t(Language::JA, "nav.back"));
     assert_eq!(screen(&app), Screen::ChooseForms);
@@ -241,30 +195,14 @@ fn the_reader_unplugged_and_plugged_back_while_waiting_and_while_reading() {
     assert!(used < 300, "the monitor used {used} ms of CPU in 1.5 s");
     to_card_screen(&mut app);
     assert_eq!(screen(&app), Screen::PlaceCard);
-    assert!(shows(
-        &app,
-        Role::Front,
-        &t(Language::JA, "place.no_reader")
-    ));
-    assert!(shows(
-        &app,
-        Role::Back,
-        &t(Language::JA, "clerk.reader_none")
-    ));
+    assert!(shows_ja(&app, Role::Front, "place.no_reader"));
+    assert!(shows_ja(&app, Role::Back, "clerk.reader_none"));
 
     // Plugged back: the same screen asks for the card again, and a card reads.
     pcscd.plug().unwrap();
     pump(&mut app, &rx, &MonitorEvent::ReaderAdded(READER.into()));
-    assert!(!shows(
-        &app,
-        Role::Front,
-        &t(Language::JA, "place.no_reader")
-    ));
-    assert!(shows(
-        &app,
-        Role::Back,
-        &t(Language::JA, "clerk.reader_empty")
-    ));
+    assert!(!shows_ja(&app, Role::Front, "place.no_reader"));
+    assert!(shows_ja(&app, Role::Back, "clerk.reader_empty"));
     let slow = Faults {
         delayed_acks: true,
         ..Faults::default()
@@ -296,22 +234,14 @@ fn the_reader_unplugged_and_plugged_back_while_waiting_and_while_reading() {
     );
     assert!(app.kiosk().unwrap().data().is_none(), "no half-read data");
     pump(&mut app, &rx, &MonitorEvent::ReaderRemoved(READER.into()));
-    assert!(shows(
-        &app,
-        Role::Back,
-        &t(Language::JA, "clerk.reader_none")
-    ));
+    assert!(shows_ja(&app, Role::Back, "clerk.reader_none"));
     // The clerk reads what happened, in Japanese; the resident can start over.
     assert!(shows(
         &app,
         Role::Back,
         &kakanai::card::CardError::NoReader.for_clerk()
     ));
-    assert!(shows(
-        &app,
-        Role::Front,
-        &t(Language::JA, "see_clerk.restart")
-    ));
+    assert!(shows_ja(&app, Role::Front, "see_clerk.restart"));
 
     // The resident starts over; the reader is plugged back with the card still on it: the
     // card is found when the card screen comes, and the same PIN reads (the failed read did
@@ -326,7 +256,7 @@ fn the_reader_unplugged_and_plugged_back_while_waiting_and_while_reading() {
         tap(&mut app, Role::Front, d);
     }
     assert_eq!(screen(&app), Screen::Confirm);
-    assert!(shows(&app, Role::Back, &t(Language::JA, "clerk.verified")));
+    assert!(shows_ja(&app, Role::Back, "clerk.verified"));
     tap(&mut app, Role::Front, &t(Language::JA, "confirm.ok"));
     tap(&mut app, Role::Front, &t(Language::JA, "nav.next"));
     tap(&mut app, Role::Front, &t(Language::JA, "preview.print"));

@@ -147,3 +147,20 @@ pub fn templates() -> Vec<kakanai::forms::Template> {
     assert!(errors.is_empty(), "{errors:?}");
     templates
 }
+
+/// A kiosk over PC/SC reading from `reader`, printing PDFs into `dir/printed`, logging to
+/// `dir/usage.db`, with [`kiosk_config`].
+#[allow(dead_code)]
+pub fn pcsc_kiosk(dir: &Path, reader: &str) -> kakanai::kiosk::Kiosk {
+    kakanai::kiosk::Kiosk::new(
+        templates(),
+        Box::new(kakanai::kiosk::services::PcscReader {
+            reader: Some(reader.into()),
+        }),
+        Box::new(kakanai::print::FolderPrinter {
+            dir: dir.join("printed"),
+        }),
+        kakanai::usage::Recorder::open(&dir.join("usage.db")),
+        kiosk_config(),
+    )
+}

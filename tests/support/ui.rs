@@ -51,3 +51,13 @@ pub fn snapshot(app: &App, role: Role, path: &std::path::Path) {
     let snap = sim.snapshot(&iced::Theme::Light).unwrap();
     snap.matches_image(path).unwrap();
 }
+
+/// Whether `role`'s window shows the Japanese catalog text of `key`.
+#[allow(dead_code)]
+pub fn shows_ja(app: &App, role: Role, key: &str) -> bool {
+    shows(
+        app,
+        role,
+        &kakanai::ui::catalog::t(kakanai::usage::record::Language::JA, key),
+    )
+}
