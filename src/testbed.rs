@@ -180,8 +180,11 @@ impl Pcscd {
 }
 
 impl Drop for Pcscd {
+    /// Stop pcscd and remove its folder (configuration, log, the cable driver): a test run
+    /// leaves nothing in the temp directory. A later instance in this process makes it again.
     fn drop(&mut self) {
         self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
