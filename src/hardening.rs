@@ -28,7 +28,8 @@ pub fn forbid_core_dumps() -> io::Result<()> {
     Ok(())
 }
 
-/// Whether this process may be dumped (`PR_GET_DUMPABLE`), for the start-up check and tests.
+/// Whether this process's core dumps are forbidden (`PR_GET_DUMPABLE` is 0); the tests check
+/// [`forbid_core_dumps`] with it.
 pub fn core_dumps_forbidden() -> bool {
     // SAFETY: PR_GET_DUMPABLE takes no argument.
     unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 }

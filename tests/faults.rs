@@ -158,12 +158,7 @@ fn a_template_deleted_or_broken_under_the_running_kiosk_still_prints_what_was_lo
     to_preview(&mut k);
     assert_eq!(k.handle(Event::Print), &Screen::Done);
     k.handle(Event::Finish);
-    let pdf = std::fs::read_dir(&out)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let pdf = support::first_printed(&out);
     assert!(pdf_text(&pdf).contains("住民票"));
     // The next start names the broken file and the line, and keeps the good forms.
     let (templates, errors) = kakanai::forms::load_dir(&copy);

@@ -140,12 +140,7 @@ fn a_session_on_the_windows_reads_the_card_through_pcscd_and_follows_the_monitor
     tap(&mut app, Role::Front, &t(Language::JA, "nav.next"));
     tap(&mut app, Role::Front, &t(Language::JA, "preview.print"));
     assert_eq!(screen(&app), Screen::Done);
-    let pdf = std::fs::read_dir(&out)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let pdf = support::first_printed(&out);
     let text: String = pdf_text(&pdf).split_whitespace().collect();
     assert!(text.contains("山田太郎"), "{text}");
     tap(&mut app, Role::Front, &t(Language::JA, "done.finish"));

@@ -164,3 +164,14 @@ pub fn pcsc_kiosk(dir: &Path, reader: &str) -> kakanai::kiosk::Kiosk {
         kiosk_config(),
     )
 }
+
+/// The first file in the print folder `dir` (the tests that use it print one PDF there).
+#[allow(dead_code)]
+pub fn first_printed(dir: &Path) -> PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .next()
+        .expect("a printed PDF")
+        .unwrap()
+        .path()
+}
