@@ -114,27 +114,38 @@ impl Drop for Display {
     }
 }
 
-fn display() -> Option<Display> {
+/// The X display the cold start is measured on: `$DISPLAY` when there is one, else a private
+/// Xvfb. A missing Xvfb fails the benchmark (it used to skip and pass, which hid that a fresh
+/// machine lacked it).
+fn display() -> Display {
     if let Ok(name) = std::env::var("DISPLAY") {
-        return Some(Display { name, xvfb: None });
+        return Display { name, xvfb: None };
     }
-    let n = (140..200).find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())?;
+    let n = (140..200)
+        .find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())
+        .expect("a free X display number between :140 and :199");
     let name = format!(":{n}");
     let xvfb = Command::new("Xvfb")
         .args([&name, "-screen", "0", "2600x760x24", "-nolisten", "tcp"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .ok()?;
+        .unwrap_or_else(|e| {
+            panic!("cold_start needs Xvfb: {e} (Debian package xvfb; scripts/setup installs it)")
+        });
     let socket = format!("/tmp/.X11-unix/X{n}");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !Path::new(&socket).exists() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    Some(Display {
+    assert!(
+        Path::new(&socket).exists(),
+        "Xvfb {name} did not open its socket within 10 s"
+    );
+    Display {
         name,
         xvfb: Some(xvfb),
-    })
+    }
 }
 
 /// Start the binary; the time until it reports both windows drawn, and its RSS in KiB then.
@@ -167,10 +178,7 @@ fn start_once(display: &str, demo_dir: &Path) -> (Duration, u64) {
 }
 
 fn cold_start(c: &mut Criterion) {
-    let Some(display) = display() else {
-        eprintln!("cold_start: no DISPLAY and no Xvfb; skipped");
-        return;
-    };
+    let display = display();
     let dir = tempfile::tempdir().unwrap();
     let demo_dir = dir.path().join("demo");
     // The first start seeds the demo database; measure the starts after it.

@@ -79,8 +79,8 @@ impl Pcscd {
     }
 
     fn launch(ports: [u16; 2], cable: bool) -> io::Result<Self> {
-        which("pcscd")?;
-        which("unshare")?;
+        which("pcscd", "pcscd")?;
+        which("unshare", "util-linux")?;
         if !Path::new(VPCD_DRIVER).exists() {
             return Err(io::Error::new(
                 io::ErrorKind::NotFound,
@@ -234,7 +234,8 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-fn which(program: &str) -> io::Result<()> {
+/// Fails, naming the Debian package to install, when `program` is not on this machine.
+fn which(program: &str, package: &str) -> io::Result<()> {
     let found = std::env::var_os("PATH")
         .map(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
         .unwrap_or(false)
@@ -247,7 +248,7 @@ fn which(program: &str) -> io::Result<()> {
         Err(io::Error::new(
             io::ErrorKind::NotFound,
             format!(
-                "`{program}` is not installed (scripts/test installs pcscd, vsmartcard-vpcd and util-linux)"
+                "`{program}` is not installed: install the Debian package {package} (scripts/setup does)"
             ),
         ))
     }
@@ -297,8 +298,8 @@ pub struct Cupsd {
 impl Cupsd {
     /// Start cupsd and wait until it listens.
     pub fn start() -> io::Result<Self> {
-        which("cupsd")?;
-        which("lpadmin")?;
+        which("cupsd", "cups")?;
+        which("lpadmin", "cups-client")?;
         // One folder per instance: tests in one process run several cupsd at once.
         static INSTANCE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = INSTANCE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

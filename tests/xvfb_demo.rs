@@ -46,7 +46,11 @@ fn x(display: &str, program: &str, args: &[&str]) -> String {
         .args(args)
         .env("DISPLAY", display)
         .output()
-        .unwrap_or_else(|e| panic!("{program}: {e} (scripts/setup installs it)"));
+        .unwrap_or_else(|e| {
+            panic!(
+                "{program}: {e} (Debian packages xdotool and imagemagick; scripts/setup installs them)"
+            )
+        });
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -148,7 +152,7 @@ fn the_demo_binary_prints_a_juminhyo_from_x11_clicks() {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("Xvfb (scripts/setup installs it)"),
+            .expect("Xvfb: install the Debian package xvfb (scripts/setup does)"),
     );
     let socket = format!("/tmp/.X11-unix/X{display_n}");
     let deadline = Instant::now() + Duration::from_secs(10);
