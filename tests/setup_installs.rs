@@ -324,3 +324,4 @@ fn the_scan_reads_literals_and_script_words_but_not_comments() {
         ["xdotool", "search", "echo", "zbarimg"]
     );
 }
+
