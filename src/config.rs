@@ -124,12 +124,33 @@ pub struct AdminConfig {
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct PrinterConfig {
-    /// The CUPS queue; empty: print to `folder` (the demo).
+    /// The CUPS queue; empty: the CUPS server's default queue (unless `folder` is set).
     pub queue: String,
     /// cupsd host:port (default localhost:631).
     pub server: String,
-    /// Where the folder printer writes PDFs.
+    /// A folder to write the filled PDFs into instead of printing (an office that prints from
+    /// another system). Each PDF holds a resident's data, so `folder_keep_s` must say how long
+    /// one may stay there; older ones are deleted.
     pub folder: String,
+    /// Seconds a PDF may stay in `folder` (60 to 86 400); required with `folder`.
+    pub folder_keep_s: u32,
+}
+
+/// The allowed range of each number in the configuration, shown in the message when a value is
+/// outside it.
+pub mod ranges {
+    use std::ops::RangeInclusive;
+    /// `[card] guard_at`: 0 would send the PIN with one try left, which blocks the card on a
+    /// wrong PIN; 3 or more would never send one (the PIN has three tries).
+    pub const GUARD_AT: RangeInclusive<u8> = 1..=2;
+    /// `[kiosk] idle_timeout_s`: the countdown alone is 30 s; beyond an hour a forgotten session
+    /// would stay on screen.
+    pub const IDLE_TIMEOUT_S: RangeInclusive<u32> = 45..=3_600;
+    /// `[kiosk] print_timeout_s`: a print needs some seconds; beyond ten minutes the resident
+    /// has gone.
+    pub const PRINT_TIMEOUT_S: RangeInclusive<u32> = 10..=600;
+    /// `[printer] folder_keep_s`.
+    pub const FOLDER_KEEP_S: RangeInclusive<u32> = 60..=86_400;
 }
 
 /// `[card]`
@@ -187,13 +208,12 @@ impl Config {
             file: path.display().to_string(),
             message,
         };
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
-                return Ok((Config::default(), PathBuf::from(".")));
-            }
-            Err(e) => return Err(err(format!("cannot read: {e}"))),
-        };
+        if !must_exist && std::fs::symlink_metadata(path).is_err() {
+            return Ok((Config::default(), PathBuf::from(".")));
+        }
+        // Read only a regular file of sensible size: a FIFO would hang the start.
+        let text = crate::files::read_regular_text(path, 1 << 20, "a configuration")
+            .map_err(|e| err(format!("cannot read: {e}")))?;
         let config = Config::parse(&text, &path.display().to_string())?;
         let base = path
             .parent()
@@ -208,8 +228,66 @@ impl Config {
             message,
         };
         let config: Config = toml::from_str(text).map_err(|e| err(e.to_string()))?;
-        if config.card.guard_at > 9 {
-            return Err(err("[card] guard_at: must be between 0 and 9".into()));
+        let range = |key: &str, value: u32, r: std::ops::RangeInclusive<u32>, why: &str| {
+            if r.contains(&value) {
+                Ok(())
+            } else {
+                Err(err(format!(
+                    "{key} = {value}: must be between {} and {} ({why})",
+                    r.start(),
+                    r.end()
+                )))
+            }
+        };
+        let g = ranges::GUARD_AT;
+        range(
+            "[card] guard_at",
+            u32::from(config.card.guard_at),
+            u32::from(*g.start())..=u32::from(*g.end()),
+            "tries left at which no PIN is sent; 0 would risk blocking the card",
+        )?;
+        range(
+            "[kiosk] idle_timeout_s",
+            config.kiosk.idle_timeout_s,
+            ranges::IDLE_TIMEOUT_S,
+            "seconds; the countdown alone is 30 s",
+        )?;
+        range(
+            "[kiosk] print_timeout_s",
+            config.kiosk.print_timeout_s,
+            ranges::PRINT_TIMEOUT_S,
+            "seconds a print may take",
+        )?;
+        if crate::usage::record::Slug::new(&config.terminal_id).is_none() {
+            return Err(err(
+                "terminal_id: 1–40 letters, digits, - _ or ., the first a letter or digit".into(),
+            ));
+        }
+        if crate::usage::record::Slug::new(&config.kiosk.window).is_none() {
+            return Err(err(
+                "[kiosk] window: 1–40 letters, digits, - _ or ., the first a letter or digit"
+                    .into(),
+            ));
+        }
+        if !config.printer.folder.is_empty() {
+            if !config.printer.queue.is_empty() {
+                return Err(err(
+                    "[printer]: set either queue (print) or folder (write PDFs), not both".into(),
+                ));
+            }
+            range(
+                "[printer] folder_keep_s",
+                config.printer.folder_keep_s,
+                ranges::FOLDER_KEEP_S,
+                "seconds a filled form may stay in the folder; required with folder",
+            )?;
+        }
+        if !config.admin.credential_hash.trim().is_empty() {
+            crate::kiosk::admin::check_hash(&config.admin.credential_hash).map_err(|e| {
+                err(format!(
+                    "[admin] credential_hash: {e}; make one with `kakanai admin hash`"
+                ))
+            })?;
         }
         if !matches!(
             config.kiosk.on_card_removed.as_str(),
@@ -217,11 +295,6 @@ impl Config {
         ) {
             return Err(err(
                 "[kiosk] on_card_removed: must be \"place-again\" or \"restart\"".into(),
-            ));
-        }
-        if config.kiosk.idle_timeout_s < 45 {
-            return Err(err(
-                "[kiosk] idle_timeout_s: must be at least 45 (the countdown alone is 30 s)".into(),
             ));
         }
         for (name, w) in [
@@ -307,6 +380,57 @@ mod tests {
         std::fs::write(&path, "[card]\nreeder = \"x\"\n").unwrap();
         let e = Config::load(&path, true).unwrap_err().to_string();
         assert!(e.contains("reeder"), "{e}");
+    }
+
+    #[test]
+    fn values_that_break_the_kiosk_are_refused_with_the_range() {
+        for (text, key, range) in [
+            (
+                "[kiosk]\nprint_timeout_s = 0\n",
+                "print_timeout_s",
+                "10 and 600",
+            ),
+            (
+                "[kiosk]\nidle_timeout_s = 4294967295\n",
+                "idle_timeout_s",
+                "45 and 3600",
+            ),
+            ("[card]\nguard_at = 0\n", "guard_at", "1 and 2"),
+            (
+                "[printer]\nfolder = \"out\"\n",
+                "folder_keep_s",
+                "60 and 86400",
+            ),
+        ] {
+            let e = Config::parse(text, "k.toml").unwrap_err().to_string();
+            assert!(e.contains(key) && e.contains(range), "{text}: {e}");
+        }
+        let e = Config::parse("[admin]\ncredential_hash = \"secret\"\n", "k.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("credential_hash") && e.contains("admin hash"),
+            "{e}"
+        );
+        assert!(!e.contains("secret"), "{e}");
+        let e = Config::parse("terminal_id = \"=cmd\"\n", "k.toml").unwrap_err();
+        assert!(e.to_string().contains("terminal_id"), "{e}");
+        let ok = Config::parse(
+            "[printer]\nfolder = \"out\"\nfolder_keep_s = 600\n[kiosk]\nprint_timeout_s = 10\n",
+            "k.toml",
+        );
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    #[test]
+    fn a_fifo_as_the_configuration_is_refused_not_waited_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kakanai.toml");
+        let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY: a valid C string naming a path in our own temp folder.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = Config::load(&path, false).unwrap_err().to_string();
+        assert!(e.contains("FIFO"), "{e}");
     }
 
     #[test]

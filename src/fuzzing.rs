@@ -100,3 +100,45 @@ pub fn kpi_merge(data: &[u8]) {
     let mut out = Vec::new();
     let _ = crate::usage::export::merge_csv(&inputs, &mut out, crate::usage::export::Lang::Ja);
 }
+
+/// The CSV writers' inputs: one to three merge sources (split at 0xFF bytes), merged; when the
+/// merge succeeds its output must be what kakanai writes — every row 38 cells, no text cell
+/// that a spreadsheet would run as a formula — and merging that output again must give it
+/// back byte for byte (a merged report merges like an export). Any other outcome panics.
+pub fn kpi_csv(data: &[u8]) {
+    use crate::usage::export::{Lang, merge_csv};
+    let inputs: Vec<(String, Vec<u8>)> = data
+        .split(|b| *b == 0xFF)
+        .take(3)
+        .enumerate()
+        .map(|(i, part)| (format!("in{i}.csv"), part.to_vec()))
+        .collect();
+    let lang = if data.first().is_some_and(|b| b % 2 == 1) {
+        Lang::En
+    } else {
+        Lang::Ja
+    };
+    let mut out = Vec::new();
+    if merge_csv(&inputs, &mut out, lang).is_err() {
+        return;
+    }
+    let text =
+        std::str::from_utf8(out.strip_prefix(b"\xEF\xBB\xBF").expect("a BOM")).expect("UTF-8 out");
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    for rec in reader.records() {
+        let rec = rec.expect("the output parses as CSV");
+        assert_eq!(rec.len(), 38, "a row of {} cells", rec.len());
+        for cell in rec.iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a formula cell was written: {cell:?}"
+            );
+        }
+    }
+    let mut again = Vec::new();
+    merge_csv(&[("merged.csv".into(), out.clone())], &mut again, lang)
+        .expect("the merged report merges again");
+    assert_eq!(again, out, "merging the merged report changed it");
+}

@@ -7,6 +7,7 @@
 pub mod card;
 pub mod cli;
 pub mod config;
+pub mod files;
 pub mod forms;
 pub mod fuzzing;
 pub mod hardening;

@@ -14,7 +14,20 @@ static ALLOCATOR: kakanai::zeroing_alloc::ZeroingAlloc = kakanai::zeroing_alloc:
 fn main() {
     // Before anything personal can be in memory: a crash must not write it into a core file.
     let dumps_forbidden = kakanai::hardening::forbid_core_dumps();
-    let cli = Cli::parse();
+    // A bad command line exits 64 (EX_USAGE), as the README says: clap's own 2 is what
+    // `card read` answers for a wrong PIN. --help and --version still exit 0.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
     let default_level = match cli.verbose {
         0 => "warn",
         1 => "info",
@@ -58,9 +71,11 @@ fn main() {
         ),
         Some(Command::Admin(command)) => kakanai::cli::admin::run(command),
         Some(Command::Card(command)) => kakanai::cli::card::run(command, &config, Path::new(&base)),
-        Some(Command::Forms(command)) => kakanai::cli::forms::run(command),
-        Some(Command::Render(args)) => kakanai::cli::forms::render(args),
-        Some(Command::Kpi(command)) => kakanai::cli::kpi::run(command),
+        Some(Command::Forms(command)) => {
+            kakanai::cli::forms::run(command, &config, Path::new(&base))
+        }
+        Some(Command::Render(args)) => kakanai::cli::forms::render(args, &config, Path::new(&base)),
+        Some(Command::Kpi(command)) => kakanai::cli::kpi::run(command, &config, Path::new(&base)),
         Some(Command::Printers(args)) => kakanai::cli::print::printers(args, &config),
         Some(Command::Print(args)) => kakanai::cli::print::print(args, &config),
     };

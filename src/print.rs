@@ -1,5 +1,6 @@
-//! Printing: CUPS over IPP (the office's network printers are CUPS queues), or a folder (the
-//! demo, and offices that print from another system).
+//! Printing: CUPS over IPP (the office's network printers are CUPS queues; with no queue
+//! configured, the server's default queue), or a folder (the demo, whose PDFs are wiped at start
+//! and exit, and offices that print from another system, with a stated retention).
 //!
 //! The PDF is sent as the body of one IPP Print-Job: no temporary file holding personal data is
 //! written by the kiosk, and the test cupsd keeps no document files after a job (CUPS removes
@@ -10,7 +11,7 @@
 
 use std::fmt;
 use std::io::Cursor;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ipp::operation::IppOperation;
@@ -159,6 +160,11 @@ pub enum PrintError {
     /// Writing to the folder failed.
     #[error("cannot write to the print folder: {0}")]
     Folder(#[from] std::io::Error),
+    /// No queue is configured and the CUPS server has no default queue.
+    #[error(
+        "no printer is configured and the print service at {0} has no default queue: set [printer] queue in kakanai.toml, or a default with `lpadmin -d QUEUE`"
+    )]
+    NoDefault(String),
 }
 
 impl PrintError {
@@ -192,6 +198,11 @@ impl PrintError {
             ),
             PrintError::Protocol(what) => format!("印刷サービスが予期しない応答をしました：{what}"),
             PrintError::Folder(e) => format!("印刷先のフォルダに書き込めません：{e}"),
+            PrintError::NoDefault(server) => {
+                format!(
+                    "プリンタが設定されておらず、印刷サービス（{server}）に既定のプリンタもありません"
+                )
+            }
         }
     }
 }
@@ -225,9 +236,12 @@ pub trait Printer: Send {
 pub struct CupsPrinter {
     /// host:port of cupsd (default localhost:631).
     pub server: String,
-    /// The queue.
+    /// The queue; empty: the server's default queue, looked up at each use.
     pub queue: String,
 }
+
+/// The longest one IPP request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl fmt::Debug for CupsPrinter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -288,16 +302,30 @@ impl CupsPrinter {
         }
     }
 
-    fn uri(&self) -> Result<Uri, PrintError> {
-        format!("http://{}/printers/{}", self.server, self.queue)
+    /// The queue: the one named, else the server's default.
+    fn queue_until(&self, deadline: Instant) -> Result<String, PrintError> {
+        if !self.queue.is_empty() {
+            return Ok(self.queue.clone());
+        }
+        default_queue_until(&self.server, deadline)?
+            .ok_or_else(|| PrintError::NoDefault(self.server.clone()))
+    }
+
+    fn uri_of(&self, queue: &str) -> Result<Uri, PrintError> {
+        format!("http://{}/printers/{queue}", self.server)
             .parse()
-            .map_err(|_| PrintError::NoSuchPrinter(self.queue.clone()))
+            .map_err(|_| PrintError::NoSuchPrinter(queue.to_owned()))
+    }
+
+    /// A client whose every request — connecting included — ends by `deadline` (and within
+    /// [`REQUEST_TIMEOUT`]): a server that accepts and never answers cannot make a print take
+    /// longer than its timeout.
+    fn client_until(&self, uri: Uri, deadline: Instant) -> IppClient {
+        client_until(uri, deadline)
     }
 
     fn client(&self, uri: Uri) -> IppClient {
-        IppClient::builder(uri)
-            .request_timeout(Duration::from_secs(10))
-            .build()
+        client_until(uri, Instant::now() + REQUEST_TIMEOUT)
     }
 
     fn send(
@@ -321,8 +349,20 @@ impl CupsPrinter {
 
     /// Submit the PDF; returns the job id as soon as CUPS has accepted it.
     pub fn submit(&self, pdf: &[u8], title: &str) -> Result<i32, PrintError> {
-        let uri = self.uri()?;
-        let client = self.client(uri.clone());
+        let deadline = Instant::now() + REQUEST_TIMEOUT;
+        let queue = self.queue_until(deadline)?;
+        self.submit_until(&queue, pdf, title, deadline)
+    }
+
+    fn submit_until(
+        &self,
+        queue: &str,
+        pdf: &[u8],
+        title: &str,
+        deadline: Instant,
+    ) -> Result<i32, PrintError> {
+        let uri = self.uri_of(queue)?;
+        let client = self.client_until(uri.clone(), deadline);
         let op = IppOperationBuilder::print_job(uri, IppPayload::new(Cursor::new(pdf.to_vec())))
             .user_name("kakanai")
             .job_title(title)
@@ -339,9 +379,14 @@ impl CupsPrinter {
             .ok_or_else(|| PrintError::Protocol("no job-id in the Print-Job answer".into()))
     }
 
-    fn job(&self, job: i32) -> Result<(JobState, Vec<String>), PrintError> {
-        let uri = self.uri()?;
-        let client = self.client(uri.clone());
+    fn job(
+        &self,
+        queue: &str,
+        job: i32,
+        deadline: Instant,
+    ) -> Result<(JobState, Vec<String>), PrintError> {
+        let uri = self.uri_of(queue)?;
+        let client = self.client_until(uri.clone(), deadline);
         let op = IppOperationBuilder::get_job_attributes(uri, job)
             .build()
             .map_err(|e| PrintError::Protocol(e.to_string()))?;
@@ -370,8 +415,10 @@ impl CupsPrinter {
         Ok((state, reasons))
     }
 
-    fn cancel(&self, job: i32) {
-        if let Ok(uri) = self.uri() {
+    fn cancel(&self, queue: &str, job: i32) {
+        if let Ok(uri) = self.uri_of(queue) {
+            // Canceling may take a little past the print's own deadline: a job left behind
+            // would print after the resident has gone.
             let client = self.client(uri.clone());
             if let Ok(op) = IppOperationBuilder::cancel_job(uri, job)
                 .user_name("kakanai")
@@ -385,12 +432,88 @@ impl CupsPrinter {
 
 impl Printer for CupsPrinter {
     fn name(&self) -> String {
-        self.queue.clone()
+        if self.queue.is_empty() {
+            "(CUPS default queue)".to_owned()
+        } else {
+            self.queue.clone()
+        }
     }
 
     fn status(&self) -> Result<PrinterStatus, PrintError> {
-        let uri = self.uri()?;
-        let client = self.client(uri.clone());
+        self.status_until(Instant::now() + REQUEST_TIMEOUT)
+    }
+
+    fn print(
+        &self,
+        pdf: &[u8],
+        title: &str,
+        timeout: Duration,
+        progress: &mut dyn FnMut(JobState),
+    ) -> Result<(), PrintError> {
+        // One deadline for the whole print: the status check, the submission and the polls.
+        let deadline = Instant::now() + timeout;
+        let queue = self.queue_until(deadline)?;
+        let status = self.status_of(&queue, deadline)?;
+        if !status.can_print() {
+            return Err(PrintError::NotReady {
+                printer: queue,
+                status: status.describe(),
+            });
+        }
+        let job = self.submit_until(&queue, pdf, title, deadline)?;
+        let mut last = None;
+        loop {
+            let (state, reasons) = match self.job(&queue, job, deadline) {
+                Ok(s) => s,
+                Err(PrintError::Unreachable { .. }) if Instant::now() >= deadline => {
+                    self.cancel(&queue, job);
+                    return Err(PrintError::Timeout {
+                        printer: queue,
+                        seconds: timeout.as_secs(),
+                        reasons: vec!["the print service stopped answering".into()],
+                    });
+                }
+                Err(e) => return Err(e),
+            };
+            if last != Some(state) {
+                progress(state);
+                last = Some(state);
+            }
+            match state {
+                JobState::Completed => return Ok(()),
+                JobState::Canceled | JobState::Aborted | JobState::Stopped => {
+                    if state == JobState::Stopped {
+                        self.cancel(&queue, job);
+                    }
+                    return Err(PrintError::JobFailed {
+                        printer: queue,
+                        state,
+                        reasons,
+                    });
+                }
+                _ if Instant::now() >= deadline => {
+                    self.cancel(&queue, job);
+                    return Err(PrintError::Timeout {
+                        printer: queue,
+                        seconds: timeout.as_secs(),
+                        reasons,
+                    });
+                }
+                _ => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+    }
+}
+
+impl CupsPrinter {
+    fn status_until(&self, deadline: Instant) -> Result<PrinterStatus, PrintError> {
+        let queue = self.queue_until(deadline)?;
+        self.status_of(&queue, deadline)
+    }
+
+    fn status_of(&self, queue: &str, deadline: Instant) -> Result<PrinterStatus, PrintError> {
+        let uri = self.uri_of(queue)?;
+        let client = self.client_until(uri.clone(), deadline);
         let op = IppOperationBuilder::get_printer_attributes(uri)
             .attributes([
                 "printer-state",
@@ -407,54 +530,6 @@ impl Printer for CupsPrinter {
             .ok_or_else(|| PrintError::Protocol("no printer attributes".into()))?;
         Ok(status_from(group))
     }
-
-    fn print(
-        &self,
-        pdf: &[u8],
-        title: &str,
-        timeout: Duration,
-        progress: &mut dyn FnMut(JobState),
-    ) -> Result<(), PrintError> {
-        let status = self.status()?;
-        if !status.can_print() {
-            return Err(PrintError::NotReady {
-                printer: self.queue.clone(),
-                status: status.describe(),
-            });
-        }
-        let job = self.submit(pdf, title)?;
-        let deadline = Instant::now() + timeout;
-        let mut last = None;
-        loop {
-            let (state, reasons) = self.job(job)?;
-            if last != Some(state) {
-                progress(state);
-                last = Some(state);
-            }
-            match state {
-                JobState::Completed => return Ok(()),
-                JobState::Canceled | JobState::Aborted | JobState::Stopped => {
-                    if state == JobState::Stopped {
-                        self.cancel(job);
-                    }
-                    return Err(PrintError::JobFailed {
-                        printer: self.queue.clone(),
-                        state,
-                        reasons,
-                    });
-                }
-                _ if Instant::now() >= deadline => {
-                    self.cancel(job);
-                    return Err(PrintError::Timeout {
-                        printer: self.queue.clone(),
-                        seconds: timeout.as_secs(),
-                        reasons,
-                    });
-                }
-                _ => std::thread::sleep(Duration::from_millis(100)),
-            }
-        }
-    }
 }
 
 /// CUPS-Get-Default, which the `ipp` crate has no builder for.
@@ -468,23 +543,38 @@ impl IppOperation for CupsGetDefault {
     }
 }
 
+/// An IPP client whose requests end by `deadline`, and within [`REQUEST_TIMEOUT`].
+fn client_until(uri: Uri, deadline: Instant) -> IppClient {
+    let left = deadline
+        .saturating_duration_since(Instant::now())
+        .clamp(Duration::from_millis(50), REQUEST_TIMEOUT);
+    IppClient::builder(uri).request_timeout(left).build()
+}
+
 /// Send a server-wide CUPS operation (not addressed to one queue).
-fn server_request(server: &str, op: impl IppOperation) -> Result<IppRequestResponse, PrintError> {
+fn server_request(
+    server: &str,
+    op: impl IppOperation,
+    deadline: Instant,
+) -> Result<IppRequestResponse, PrintError> {
     let uri: Uri = format!("http://{server}/")
         .parse()
         .map_err(|_| PrintError::Protocol(format!("{server:?} is not host:port")))?;
-    let client = IppClient::builder(uri)
-        .request_timeout(Duration::from_secs(10))
-        .build();
-    client.send(op).map_err(|e| PrintError::Unreachable {
-        server: server.to_owned(),
-        detail: e.to_string(),
-    })
+    client_until(uri, deadline)
+        .send(op)
+        .map_err(|e| PrintError::Unreachable {
+            server: server.to_owned(),
+            detail: e.to_string(),
+        })
 }
 
 /// The server's default queue, if one is set (the queue used when the config names none).
 pub fn default_queue(server: &str) -> Result<Option<String>, PrintError> {
-    let response = server_request(server, CupsGetDefault)?;
+    default_queue_until(server, Instant::now() + REQUEST_TIMEOUT)
+}
+
+fn default_queue_until(server: &str, deadline: Instant) -> Result<Option<String>, PrintError> {
+    let response = server_request(server, CupsGetDefault, deadline)?;
     if !response.header().status_code().is_success() {
         return Ok(None);
     }
@@ -498,7 +588,11 @@ pub fn default_queue(server: &str) -> Result<Option<String>, PrintError> {
 
 /// Every queue on cupsd at `server` with its state.
 pub fn list_queues(server: &str) -> Result<Vec<(String, PrinterStatus)>, PrintError> {
-    let response = server_request(server, IppOperationBuilder::cups().get_printers())?;
+    let response = server_request(
+        server,
+        IppOperationBuilder::cups().get_printers(),
+        Instant::now() + REQUEST_TIMEOUT,
+    )?;
     Ok(response
         .attributes()
         .groups_of(DelimiterTag::PrinterAttributes)
@@ -576,6 +670,117 @@ impl Printer for FolderPrinter {
         f.write_all(pdf)?;
         progress(JobState::Completed);
         Ok(())
+    }
+}
+
+/// Whether `name` is a file [`FolderPrinter`] writes: `<milliseconds>-<title>.pdf`.
+fn is_printed_name(name: &str) -> bool {
+    name.strip_suffix(".pdf")
+        .and_then(|n| n.split_once('-'))
+        .is_some_and(|(stamp, _)| !stamp.is_empty() && stamp.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Delete the PDFs a [`FolderPrinter`] wrote into `dir` that are older than `keep` (all of them
+/// with `None`); other files are left alone. Returns how many were deleted.
+pub fn prune_printed(dir: &Path, keep: Option<Duration>) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let now = std::time::SystemTime::now();
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.is_file() || !is_printed_name(&name) {
+            continue;
+        }
+        let old = match keep {
+            None => true,
+            Some(keep) => meta
+                .modified()
+                .ok()
+                .and_then(|m| now.duration_since(m).ok())
+                .is_none_or(|age| age >= keep),
+        };
+        if old && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Delete every PDF a [`FolderPrinter`] wrote into `dir` (the demo's, at start and exit).
+pub fn wipe_printed(dir: &Path) -> std::io::Result<usize> {
+    prune_printed(dir, None)
+}
+
+/// A folder printer that keeps nothing longer than it must: the demo's, whose PDFs are wiped
+/// when it starts and when it ends, or an office's explicit folder, whose PDFs are deleted once
+/// older than the retention the configuration states (at start, with each print and each
+/// status check).
+#[derive(Debug)]
+pub struct RetainingFolder {
+    folder: FolderPrinter,
+    keep: Option<Duration>,
+}
+
+impl RetainingFolder {
+    /// The demo's: everything in it wiped now and when dropped.
+    pub fn until_exit(dir: PathBuf) -> std::io::Result<Self> {
+        wipe_printed(&dir)?;
+        Ok(RetainingFolder {
+            folder: FolderPrinter { dir },
+            keep: None,
+        })
+    }
+
+    /// An explicit folder: PDFs older than `keep` are deleted, now and from then on.
+    pub fn keep_for(dir: PathBuf, keep: Duration) -> std::io::Result<Self> {
+        prune_printed(&dir, Some(keep))?;
+        Ok(RetainingFolder {
+            folder: FolderPrinter { dir },
+            keep: Some(keep),
+        })
+    }
+
+    /// Delete what is due now (nothing for the demo's until it ends).
+    pub fn prune(&self) -> std::io::Result<usize> {
+        match self.keep {
+            Some(keep) => prune_printed(&self.folder.dir, Some(keep)),
+            None => Ok(0),
+        }
+    }
+}
+
+impl Printer for RetainingFolder {
+    fn name(&self) -> String {
+        self.folder.name()
+    }
+
+    fn status(&self) -> Result<PrinterStatus, PrintError> {
+        let _ = self.prune();
+        self.folder.status()
+    }
+
+    fn print(
+        &self,
+        pdf: &[u8],
+        title: &str,
+        timeout: Duration,
+        progress: &mut dyn FnMut(JobState),
+    ) -> Result<(), PrintError> {
+        let _ = self.prune();
+        self.folder.print(pdf, title, timeout, progress)
+    }
+}
+
+impl Drop for RetainingFolder {
+    fn drop(&mut self) {
+        if self.keep.is_none() {
+            let _ = wipe_printed(&self.folder.dir);
+        }
     }
 }
 

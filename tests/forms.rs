@@ -465,3 +465,210 @@ fn the_qr_code_scans_back_to_the_entered_data() {
     );
     assert_eq!(scanned.trim_end(), expected);
 }
+
+/// A template in `dir` whose background is `image` (a path, relative to `dir` or absolute).
+fn scanned_template(dir: &Path, image: &str) -> PathBuf {
+    let text = format!(
+        "id = \"scanned\"\ntitle = \"背景つき\"\nversion = \"1\"\ncategory = \"証明書\"\n[background]\nimage = \"{image}\"\n\n[[field]]\nid = \"name\"\nsource = \"card.name\"\nbox = [44, 80, 100, 12]\nsize = 14\n"
+    );
+    let path = dir.join("scanned.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `kakanai forms check|list` on `dir`, killed after 20 s and limited to 2 GB of address space,
+/// so that a hang or a runaway allocation fails the test instead of stalling the machine.
+fn forms_cmd(dir: &Path, what: &str) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = kakanai();
+    cmd.args(["forms", what, "--dir"])
+        .arg(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 2 << 30,
+                rlim_max: 2 << 30,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("forms {what} did not finish within 20 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// A real PNG of `w` × `h` grey pixels with thin lines every 8 pixels.
+fn lined_png(path: &Path, w: u32, h: u32) {
+    let img = image::GrayImage::from_fn(w, h, |x, y| {
+        image::Luma([if x % 8 == 0 || y % 8 == 0 { 0 } else { 255 }])
+    });
+    img.save(path).unwrap();
+}
+
+#[test]
+fn a_background_that_cannot_be_decoded_or_read_safely_keeps_the_form_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A good scan passes: the check itself is not what fails below.
+    lined_png(&d.join("good.png"), 400, 566);
+    scanned_template(d, "good.png");
+    let o = forms_cmd(d, "check");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // A truncated PNG (its header intact).
+    let good = std::fs::read(d.join("good.png")).unwrap();
+    std::fs::write(d.join("truncated.png"), &good[..good.len() / 2]).unwrap();
+    // A JPEG that is a header only: SOI and a SOF0 saying 1000×1000, no scan.
+    let mut jpeg = vec![
+        0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x03, 0xE8, 0x03, 0xE8, 0x03,
+    ];
+    jpeg.extend([1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 0xFF, 0xD9]);
+    std::fs::write(d.join("header.jpg"), &jpeg).unwrap();
+    // A decompression bomb: a tiny PNG declaring 60000 × 60000 pixels of 16-bit RGBA.
+    let mut bomb = good[..8].to_vec();
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend(60_000u32.to_be_bytes());
+    ihdr.extend(60_000u32.to_be_bytes());
+    ihdr.extend([16, 6, 0, 0, 0]);
+    bomb.extend(13u32.to_be_bytes());
+    bomb.extend(&ihdr);
+    bomb.extend(crc32(&ihdr).to_be_bytes());
+    bomb.extend(&good[33..]);
+    std::fs::write(d.join("bomb.png"), &bomb).unwrap();
+    // A FIFO nobody writes to, and /dev/zero.
+    let fifo = std::ffi::CString::new(d.join("scan.fifo").to_str().unwrap()).unwrap();
+    // SAFETY: a valid C string naming a path in our own temp folder.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+
+    for (image, why) in [
+        ("truncated.png", "cannot be decoded"),
+        ("header.jpg", "cannot be decoded"),
+        ("bomb.png", "too large"),
+        ("scan.fifo", "not a regular file"),
+        ("/dev/zero", "not a regular file"),
+    ] {
+        scanned_template(d, image);
+        let o = forms_cmd(d, "check");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{image}: {stderr}");
+        assert!(
+            stderr.contains("scanned.toml")
+                && stderr.contains("background")
+                && stderr.contains(why),
+            "{image}: {stderr}"
+        );
+        // The kiosk's list leaves it out (the other templates are not in this folder).
+        let o = forms_cmd(d, "list");
+        assert!(
+            !String::from_utf8_lossy(&o.stdout).contains("scanned"),
+            "{image} offered"
+        );
+    }
+}
+
+/// CRC-32 (IEEE) of a PNG chunk's type and data.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for b in bytes {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn a_300_dpi_scan_is_embedded_at_300_dpi() {
+    let dir = tempfile::tempdir().unwrap();
+    // A4 at 300 dpi, fine lines: printpdf's default shrank it to ~147 ppi.
+    lined_png(&dir.path().join("scan.png"), 2480, 3508);
+    let path = scanned_template(dir.path(), "scan.png");
+    let template = Template::load(&path).unwrap();
+    let answers = Answers::new();
+    let input = FillInput {
+        card: None,
+        answers: &answers,
+        today: Date::new(2026, 11, 21).unwrap(),
+    };
+    let filled = fill(&template, &input).unwrap();
+    let out = dir.path().join("scanned.pdf");
+    std::fs::write(&out, pdf::render(&[(&template, &filled, 1)], "t").unwrap()).unwrap();
+    let list = tool("pdfimages", &["-list", out.to_str().unwrap()]);
+    let row: Vec<&str> = list.lines().nth(2).unwrap().split_whitespace().collect();
+    // page num type width height color comp bpc enc interp object ID x-ppi y-ppi …
+    assert_eq!((row[3], row[4]), ("2480", "3508"), "{list}");
+    let ppi: f32 = row[12].parse().unwrap();
+    assert!(ppi >= 299.0, "embedded at {ppi} ppi:\n{list}");
+}
+
+#[test]
+fn a_pdf_rendered_over_a_readable_file_is_private_and_warnings_name_no_answer() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("form.pdf");
+    std::fs::write(&out, "old").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let answers = dir.path().join("answers.toml");
+    std::fs::write(&answers, "relation = \"山田花子の代理\"\n").unwrap();
+    let result = kakanai()
+        .args([
+            "render",
+            "--form",
+            "juminhyo",
+            "--today",
+            "2026-11-21",
+            "--dir",
+        ])
+        .arg(forms_dir())
+        .arg("--card")
+        .arg(fixtures().join("cards/standard.toml"))
+        .arg("--answers")
+        .arg(&answers)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(result.status.success(), "{stderr}");
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the rendered PDF kept mode {mode:o}");
+    assert!(std::fs::read(&out).unwrap().starts_with(b"%PDF"));
+    assert!(stderr.contains("`relation`"), "{stderr}");
+    assert!(
+        !stderr.contains("山田花子"),
+        "the answer was echoed: {stderr}"
+    );
+    // The output may not replace an input: here, the card profile.
+    let copy = dir.path().join("card.toml");
+    std::fs::copy(fixtures().join("cards/standard.toml"), &copy).unwrap();
+    let result = kakanai()
+        .args(["render", "--form", "juminhyo", "--dir"])
+        .arg(forms_dir())
+        .arg("--card")
+        .arg(&copy)
+        .arg("-o")
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(64));
+    assert!(std::fs::read_to_string(&copy).unwrap().contains("山田"));
+}

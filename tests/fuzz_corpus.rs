@@ -41,3 +41,8 @@ fn config() {
 fn kpi_merge() {
     replay("kpi_merge", kakanai::fuzzing::kpi_merge);
 }
+
+#[test]
+fn kpi_csv() {
+    replay("kpi_csv", kakanai::fuzzing::kpi_csv);
+}

@@ -286,3 +286,151 @@ fn the_test_page_prints_the_terminal_the_time_and_japanese_in_both_fonts() {
         "{fonts}"
     );
 }
+
+/// The print timeout bounds the whole print, connecting included: a server that accepts the
+/// connection and never answers makes `print --timeout 3` fail in about 3 s, not the IPP
+/// client's own 10 s.
+#[test]
+fn the_timeout_bounds_a_server_that_never_answers() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accept and hold every connection, answering nothing.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("x.pdf");
+    std::fs::write(&pdf, b"%PDF-1.7 test").unwrap();
+    let started = std::time::Instant::now();
+    let mut child = kakanai()
+        .args([
+            "print",
+            pdf.to_str().unwrap(),
+            "--printer",
+            "kiosk",
+            "--timeout",
+            "3",
+            "--server",
+        ])
+        .arg(format!("127.0.0.1:{port}"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Killed at 30 s: a regression fails the test instead of hanging it.
+    while child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        took < Duration::from_secs(6),
+        "print --timeout 3 took {took:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The kiosk's printer too, through the Printer trait.
+    let started = std::time::Instant::now();
+    let err = CupsPrinter::new(&format!("127.0.0.1:{port}"), "kiosk")
+        .print(b"%PDF-1.7", "t", Duration::from_secs(2), &mut |_| {})
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5), "{err}");
+}
+
+/// With no queue configured a real kiosk prints on the CUPS server's default queue; it writes
+/// no file (the filled forms must not pile up in ./printed).
+#[test]
+fn a_kiosk_without_a_queue_prints_on_the_servers_default_queue() {
+    let cupsd = Cupsd::start().unwrap();
+    let listener = RawListener::start().unwrap();
+    cupsd.add_raw_queue("office", listener.port).unwrap();
+    let config = kakanai::config::Config::parse(
+        &format!("[printer]\nserver = \"{}\"\n", cupsd.server()),
+        "k.toml",
+    )
+    .unwrap();
+    let (printer, status) = kakanai::cli::kiosk::printer_of(&config).unwrap();
+    // No default yet: the clerk is told what to set.
+    let err = printer
+        .print(b"%PDF-1.7 a", "t", Duration::from_secs(10), &mut |_| {})
+        .unwrap_err();
+    assert!(matches!(err, PrintError::NoDefault(_)), "{err:?}");
+    assert!(status().is_err());
+    cupsd.admin("lpadmin", &["-d", "office"]).unwrap();
+    assert!(status().is_ok(), "{:?}", status());
+    printer
+        .print(
+            b"%PDF-1.7 to the default",
+            "t",
+            Duration::from_secs(20),
+            &mut |_| {},
+        )
+        .unwrap();
+    let got = wait_for(|| listener.received().into_iter().next());
+    assert_eq!(got, b"%PDF-1.7 to the default");
+    assert!(!std::path::Path::new("printed").exists());
+}
+
+/// The demo's folder is wiped at start and when its printer goes; an explicit folder keeps no
+/// PDF longer than its retention; other files are left alone.
+#[test]
+fn folder_printers_keep_nothing_longer_than_they_must() {
+    use kakanai::print::RetainingFolder;
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("printed");
+    std::fs::create_dir_all(&demo).unwrap();
+    std::fs::write(
+        demo.join("1764000000000-kakanai_juminhyo.pdf"),
+        "left by a killed demo",
+    )
+    .unwrap();
+    std::fs::write(demo.join("notes.txt"), "someone else's").unwrap();
+    let printer = RetainingFolder::until_exit(demo.clone()).unwrap();
+    let pdfs = |d: &std::path::Path| {
+        std::fs::read_dir(d)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".pdf"))
+            .count()
+    };
+    assert_eq!(pdfs(&demo), 0, "the start did not wipe the demo's folder");
+    printer
+        .print(b"%PDF-1.7", "kakanai", Duration::from_secs(1), &mut |_| {})
+        .unwrap();
+    assert_eq!(pdfs(&demo), 1);
+    drop(printer);
+    assert_eq!(pdfs(&demo), 0, "the exit did not wipe the demo's folder");
+    assert!(demo.join("notes.txt").exists());
+
+    let kept = dir.path().join("kept");
+    let printer = RetainingFolder::keep_for(kept.clone(), Duration::from_secs(60)).unwrap();
+    printer
+        .print(b"%PDF-1.7", "kakanai", Duration::from_secs(1), &mut |_| {})
+        .unwrap();
+    let file = std::fs::read_dir(&kept)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    printer.prune().unwrap();
+    assert!(file.exists(), "a fresh PDF was deleted");
+    // Two minutes old: past the retention, deleted at the next check.
+    let old = std::time::SystemTime::now() - Duration::from_secs(120);
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    printer.status().unwrap();
+    assert!(!file.exists(), "a PDF past its retention was kept");
+    // An explicit folder without a retention is refused at load.
+    let e = kakanai::config::Config::parse("[printer]\nfolder = \"/srv/out\"\n", "k.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("folder_keep_s"), "{e}");
+}

@@ -154,6 +154,23 @@ impl fmt::Debug for Date {
     }
 }
 
+/// Today in Japan (UTC+9), from the system clock.
+pub fn today_jst() -> Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+        + 9 * 3600;
+    let d = myna_card::Date::from_unix_seconds(secs);
+    Date::new(d.year, d.month, d.day).unwrap_or(FIRST_MEIJI_DAY)
+}
+
+/// The first day of 明治 (明治元年1月1日 in the Gregorian calendar).
+pub const FIRST_MEIJI_DAY: Date = Date {
+    year: 1868,
+    month: 1,
+    day: 25,
+};
+
 /// 氏名・住所・生年月日・性別, read from a card (or, later, typed in by a clerk).
 pub struct BasicFour {
     name: String,
@@ -213,12 +230,60 @@ impl BasicFour {
     }
 
     /// Characters a clerk should look at before anything is printed: 〓 (U+3013), the mark the
-    /// issuing system writes for a character it could not encode, and characters outside the
-    /// Basic Multilingual Plane (外字 such as 𠮷), which many fonts and systems lack.
+    /// issuing system writes for a character it could not encode, characters outside the
+    /// Basic Multilingual Plane (外字 such as 𠮷), which many fonts and systems lack, and
+    /// invisible formatting characters ([`is_invisible_format`]: bidirectional controls such
+    /// as U+202E, which show a name reversed, zero-width characters), which no genuine name or
+    /// address holds.
     pub fn needs_clerk_check(&self) -> bool {
-        [&self.name, &self.address]
-            .iter()
-            .any(|s| s.chars().any(|c| c == '\u{3013}' || (c as u32) > 0xFFFF))
+        [&self.name, &self.address].iter().any(|s| {
+            s.chars()
+                .any(|c| c == '\u{3013}' || (c as u32) > 0xFFFF || is_invisible_format(c))
+        })
+    }
+}
+
+/// Bidirectional controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), zero-width
+/// and other invisible formatting characters (U+00AD, U+180E, U+200B–U+200D, U+2060–U+2064,
+/// U+FEFF, U+FFF9–U+FFFB): they change how a text is shown without being seen themselves.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
+/// `text` with every [`is_invisible_format`] character written as `<U+202E>`, for a terminal:
+/// printed raw, a bidirectional control would reorder what the operator sees.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_invisible_format) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_invisible_format(c) {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+impl BasicFour {
+    /// Whether the birth date is one a My Number card can hold on `today`: from 明治 (the
+    /// oldest era the card's 和暦 and 照合番号B can write) to today. A date outside that range
+    /// would print as "1867年…" or "令和981年".
+    pub fn plausible_birth_date(date: Date, today: Date) -> bool {
+        date >= FIRST_MEIJI_DAY && date <= today
     }
 }
 
@@ -296,6 +361,33 @@ mod tests {
         assert!(!sample("黒桐　幹也").needs_clerk_check());
         assert!(sample("〓田　太郎").needs_clerk_check());
         assert!(sample("𠮷田　太郎").needs_clerk_check());
+    }
+
+    #[test]
+    fn flags_bidirectional_and_zero_width_characters() {
+        for name in [
+            "山田\u{202E}子花　太郎",
+            "山田\u{200F}　太郎",
+            "山田\u{2066}　太郎",
+            "山田\u{200B}　太郎",
+            "\u{FEFF}山田　太郎",
+        ] {
+            assert!(sample(name).needs_clerk_check(), "{name:?}");
+        }
+        assert_eq!(visible("山田\u{202E}花子"), "山田<U+202E>花子");
+        assert_eq!(visible("山田花子"), "山田花子");
+    }
+
+    #[test]
+    fn birth_dates_before_meiji_or_after_today_are_impossible() {
+        let today = Date::new(2026, 11, 21).unwrap();
+        let ok = |y, m, d| BasicFour::plausible_birth_date(Date::new(y, m, d).unwrap(), today);
+        assert!(ok(1868, 1, 25));
+        assert!(!ok(1868, 1, 24));
+        assert!(!ok(1867, 12, 31));
+        assert!(ok(2026, 11, 21));
+        assert!(!ok(2026, 11, 22));
+        assert!(!ok(2999, 1, 1));
     }
 
     #[test]

@@ -302,6 +302,10 @@ pub fn parse_attributes(raw: &[u8]) -> Result<BasicFour, CardError> {
         }
         let birth = Date::new(birth_date.year, birth_date.month, birth_date.day)
             .ok_or_else(|| malformed("生年月日 (DF24) is not a calendar date"))?;
+        // Before 明治 or after today: no holder's date (it would print as "1867年…").
+        if !BasicFour::plausible_birth_date(birth, crate::card::basic_four::today_jst()) {
+            return Err(malformed("生年月日 (DF24) is before 明治 or after today"));
+        }
         let sex = match sex {
             myna_card::Sex::Male => Sex::Male,
             myna_card::Sex::Female => Sex::Female,

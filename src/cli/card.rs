@@ -198,7 +198,7 @@ fn read(
     match result {
         Ok(read) => {
             if json {
-                println!("{}", to_json(&read));
+                println!("{}", escape_invisible_json(&to_json(&read)));
             } else {
                 print_human(&read);
             }
@@ -214,6 +214,20 @@ fn read(
             fail(&e.to_string(), code)
         }
     }
+}
+
+/// JSON with invisible formatting characters written as `\uXXXX` escapes: the same string to a
+/// JSON reader, but nothing that reorders a terminal's line.
+fn escape_invisible_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if crate::card::basic_four::is_invisible_format(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn to_json(read: &CardRead) -> String {
@@ -235,13 +249,23 @@ fn to_json(read: &CardRead) -> String {
 }
 
 fn print_human(read: &CardRead) {
+    use crate::card::basic_four::visible;
     let d = &read.data;
-    println!("氏名      {}", d.name());
+    // Invisible formatting characters are shown as <U+…>: printed raw, a bidirectional
+    // control would reorder the line the operator reads.
+    println!("氏名      {}", visible(d.name()));
     match d.given_name() {
-        Some(given) => println!("  氏 / 名  {} / {}", d.family_name(), given),
-        None => println!("  氏 / 名  {} / (none: a single name)", d.family_name()),
+        Some(given) => println!(
+            "  氏 / 名  {} / {}",
+            visible(d.family_name()),
+            visible(given)
+        ),
+        None => println!(
+            "  氏 / 名  {} / (none: a single name)",
+            visible(d.family_name())
+        ),
     }
-    println!("住所      {}", d.address());
+    println!("住所      {}", visible(d.address()));
     println!(
         "生年月日  {} ({})",
         d.birth_date_wareki(),
@@ -251,7 +275,7 @@ fn print_human(read: &CardRead) {
     println!("検証      {}", read.verification);
     if d.needs_clerk_check() {
         println!(
-            "注意      〓 or a character outside the BMP: a clerk should check the name/address"
+            "注意      〓, a character outside the BMP or an invisible formatting character (<U+…>): a clerk should check the name/address"
         );
     }
 }

@@ -15,17 +15,17 @@ use crate::forms::{Answers, FillInput, Template, fill, load_dir, pdf};
 pub enum FormsCommand {
     /// One form per line: id, title, version (tab-separated).
     List {
-        /// The templates' folder.
-        #[arg(long, default_value = "forms")]
-        dir: PathBuf,
+        /// The templates' folder (default: forms_dir in kakanai.toml).
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
     /// Check templates (all in --dir when no file is named). Errors name file, line and field.
     Check {
         /// Template files.
         files: Vec<PathBuf>,
-        /// The templates' folder.
-        #[arg(long, default_value = "forms")]
-        dir: PathBuf,
+        /// The templates' folder (default: forms_dir in kakanai.toml).
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -47,18 +47,24 @@ pub struct RenderArgs {
     /// Copies of each form.
     #[arg(long, default_value_t = 1)]
     copies: u32,
-    /// The templates' folder.
-    #[arg(long, default_value = "forms")]
-    dir: PathBuf,
-    /// Output PDF.
+    /// The templates' folder (default: forms_dir in kakanai.toml).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Output PDF (written readable by its owner only: it holds personal data).
     #[arg(short, long)]
     output: PathBuf,
 }
 
+/// The forms folder: `--dir`, else `forms_dir` of kakanai.toml (relative to its folder).
+fn forms_dir(dir: Option<PathBuf>, config: &crate::config::Config, base: &Path) -> PathBuf {
+    dir.unwrap_or_else(|| base.join(&config.kiosk.forms_dir))
+}
+
 /// Run `forms …`.
-pub fn run(command: FormsCommand) -> i32 {
+pub fn run(command: FormsCommand, config: &crate::config::Config, base: &Path) -> i32 {
     match command {
         FormsCommand::List { dir } => {
+            let dir = forms_dir(dir, config, base);
             let (templates, errors) = load_dir(&dir);
             for t in &templates {
                 println!("{}\t{}\t{}", t.spec.id, t.spec.title, t.spec.version);
@@ -73,6 +79,7 @@ pub fn run(command: FormsCommand) -> i32 {
             }
         }
         FormsCommand::Check { files, dir } => {
+            let dir = forms_dir(dir, config, base);
             let (good, errors) = if files.is_empty() {
                 let (good, errors) = load_dir(&dir);
                 (good.len(), errors)
@@ -113,8 +120,9 @@ pub fn today_jst() -> Date {
 }
 
 /// Run `render`.
-pub fn render(args: RenderArgs) -> i32 {
-    let (templates, errors) = load_dir(&args.dir);
+pub fn render(args: RenderArgs, config: &crate::config::Config, base: &Path) -> i32 {
+    let dir = forms_dir(args.dir.clone(), config, base);
+    let (templates, errors) = load_dir(&dir);
     let mut chosen = Vec::new();
     for id in &args.form {
         match templates.iter().find(|t| &t.spec.id == id) {
@@ -126,12 +134,19 @@ pub fn render(args: RenderArgs) -> i32 {
                 return fail(
                     &format!(
                         "no usable form {id:?} in {}; `kakanai forms list` shows them",
-                        args.dir.display()
+                        dir.display()
                     ),
                     exit::USAGE,
                 );
             }
         }
+    }
+    // The output must not replace an input: a template, the card profile, the answers.
+    let mut inputs: Vec<&Path> = chosen.iter().map(|t| t.path.as_path()).collect();
+    inputs.extend(args.card.as_deref());
+    inputs.extend(args.answers.as_deref());
+    if let Err(e) = crate::files::refuse_overwriting_inputs(&args.output, &inputs) {
+        return fail(&e.to_string(), exit::USAGE);
     }
     let card = match &args.card {
         Some(p) => match CardProfile::load(p) {
@@ -164,14 +179,23 @@ pub fn render(args: RenderArgs) -> i32 {
             .map(|q| q.get_ref())
             .filter(|q| !q.options.is_empty())
         {
+            // The question is named, never the value: a typed answer can be personal.
             if let Some(value) = answers.get(&q.id) {
-                for v in value.split(',').map(str::trim) {
-                    if !q.options.iter().any(|o| o.value == v) {
-                        eprintln!(
-                            "kakanai: form {}: answer {:?} to `{}` is not one of its options; nothing is marked for it",
-                            t.spec.id, v, q.id
-                        );
-                    }
+                if value
+                    .split(',')
+                    .map(str::trim)
+                    .any(|v| !q.options.iter().any(|o| o.value == v))
+                {
+                    eprintln!(
+                        "kakanai: form {}: the answer to `{}` is not one of its options ({}); nothing is marked for it",
+                        t.spec.id,
+                        q.id,
+                        q.options
+                            .iter()
+                            .map(|o| o.value.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
                 }
             }
         }
@@ -211,25 +235,14 @@ pub fn render(args: RenderArgs) -> i32 {
         .map(|(t, f)| (*t, f, args.copies))
         .collect();
     match pdf::render(&items, "kakanai") {
-        Ok(bytes) => match write_private(&args.output, &bytes) {
+        // The PDF holds personal data: a new file readable by its owner only, renamed over
+        // any older one (whose mode would otherwise be kept).
+        Ok(bytes) => match crate::files::write_bytes_replacing(&args.output, 0o600, &bytes) {
             Ok(()) => exit::OK,
             Err(e) => fail(&format!("{}: {e}", args.output.display()), exit::FAILED),
         },
         Err(e) => fail(&e.to_string(), exit::FAILED),
     }
-}
-
-/// The PDF holds personal data: readable by its owner only.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(bytes)
 }
 
 fn fail(message: &str, code: i32) -> i32 {

@@ -11,7 +11,7 @@ use crate::config::{Config, WindowConfig};
 use crate::forms::Template;
 use crate::kiosk::services::{CardReader, PcscReader, SimReader};
 use crate::kiosk::{Kiosk, KioskConfig, OnRemoval};
-use crate::print::{CupsPrinter, FolderPrinter, Printer};
+use crate::print::{CupsPrinter, Printer, RetainingFolder};
 use crate::ui::{Demo, Launch};
 use crate::usage::Recorder;
 use crate::usage::record::Slug;
@@ -55,9 +55,48 @@ fn load_forms(dir: &Path) -> Result<Vec<Template>, String> {
     Ok(templates)
 }
 
+/// What keeps the windows from opening, if anything: checked before the kiosk touches its
+/// usage database, so that a start without a display says what is missing instead of
+/// panicking in the window system after creating files. Only what is certain is reported
+/// (no display named; an X display whose socket is not there); anything else is left to the
+/// window system.
+pub fn display_problem() -> Option<String> {
+    let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    let wayland = set("WAYLAND_DISPLAY");
+    let x11 = set("DISPLAY");
+    if wayland.is_some() {
+        return None;
+    }
+    let Some(display) = x11 else {
+        return Some(
+            "no display: neither DISPLAY (X11) nor WAYLAND_DISPLAY (Wayland) is set. Start the kiosk from the desktop session of the kiosk PC (or under Xvfb to try it); the commands (`kakanai --help`) need no display".into(),
+        );
+    };
+    let text = display.to_string_lossy().into_owned();
+    // ":N" or ":N.S": a local X server listening on /tmp/.X11-unix/XN.
+    if let Some(rest) = text.strip_prefix(':') {
+        let number = rest.split('.').next().unwrap_or("");
+        if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
+            let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+            if !socket.exists() {
+                return Some(format!(
+                    "DISPLAY={text}, but no X server listens at {}: start the desktop session (or Xvfb {text}) first",
+                    socket.display()
+                ));
+            }
+        }
+    }
+    None
+}
+
 /// Run the kiosk.
 pub fn run(args: KioskArgs, config: &Config, base: &Path) -> i32 {
-    match launch(args, config, base) {
+    if let Some(problem) = display_problem() {
+        eprintln!("kakanai: {problem}");
+        return exit::FAILED;
+    }
+    let demo_printed = args.demo.then(|| args.demo_dir.join("printed"));
+    let code = match launch(args, config, base) {
         Ok(launch) => match crate::ui::run(launch) {
             Ok(()) => exit::OK,
             Err(e) => {
@@ -69,8 +108,55 @@ pub fn run(args: KioskArgs, config: &Config, base: &Path) -> i32 {
             eprintln!("kakanai: {e}");
             exit::FAILED
         }
+    };
+    // The demo's printed forms go with it (its printer also wipes them when dropped, and at
+    // the next start if the process was killed).
+    if let Some(dir) = demo_printed {
+        let _ = crate::print::wipe_printed(&dir);
     }
+    code
 }
+
+/// The printer of a real kiosk, and what the clerk bar shows of it. The default is the CUPS
+/// server's default queue: the filled forms hold residents' data and must not pile up on disk.
+/// A folder is used only when `[printer] folder` names one, and no PDF stays there longer than
+/// `folder_keep_s`.
+pub fn printer_of(config: &Config) -> Result<(Box<dyn Printer>, PrinterStatusFn), String> {
+    if !config.printer.folder.is_empty() {
+        let dir = PathBuf::from(&config.printer.folder);
+        let keep = std::time::Duration::from_secs(u64::from(config.printer.folder_keep_s));
+        let printer = RetainingFolder::keep_for(dir.clone(), keep)
+            .map_err(|e| format!("[printer] folder {}: {e}", dir.display()))?;
+        let probe = RetainingFolder::keep_for(dir.clone(), keep)
+            .map_err(|e| format!("[printer] folder {}: {e}", dir.display()))?;
+        let shown = dir.display().to_string();
+        // The clerk bar asks every few seconds: old PDFs go then too, even with no prints.
+        let status = Arc::new(move || {
+            let _ = probe.prune();
+            Ok(shown.clone())
+        }) as PrinterStatusFn;
+        return Ok((Box::new(printer), status));
+    }
+    let server = Some(config.printer.server.clone())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost:631".into());
+    // An empty queue is the server's default queue, looked up at each print.
+    let cups = CupsPrinter::new(&server, &config.printer.queue);
+    let probe = CupsPrinter::new(&server, &config.printer.queue);
+    let status = Arc::new(move || {
+        let s = probe.status().map_err(|e| e.to_string())?;
+        let state = format!("{:?}", s.state).to_lowercase();
+        if s.can_print() {
+            Ok(state)
+        } else {
+            Err(format!("{state} {}", s.reasons.join(" ")))
+        }
+    }) as PrinterStatusFn;
+    Ok((Box::new(cups), status))
+}
+
+/// What the clerk bar shows of the printer: its state, or what is wrong.
+pub type PrinterStatusFn = Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
 
 /// Everything but the windows, from the configuration.
 pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, String> {
@@ -93,6 +179,9 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
         let dir = &args.demo_dir;
         let printed = dir.join("printed");
         std::fs::create_dir_all(&printed).map_err(|e| format!("{}: {e}", printed.display()))?;
+        // The demo's forms are wiped now (a killed demo may have left some) and at exit.
+        let demo_printer = RetainingFolder::until_exit(printed.clone())
+            .map_err(|e| format!("{}: {e}", printed.display()))?;
         usage_db = dir.join("usage.db");
         seed_demo(&usage_db)?;
         let keys = Arc::new(SimKeys::fixture());
@@ -105,9 +194,7 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
             keys,
         });
         reader = Box::new(sim) as Box<dyn CardReader>;
-        printer = Box::new(FolderPrinter {
-            dir: printed.clone(),
-        }) as Box<dyn Printer>;
+        printer = Box::new(demo_printer) as Box<dyn Printer>;
         let shown = printed.display().to_string();
         printer_status = Arc::new(move || Ok(shown.clone()))
             as Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
@@ -134,32 +221,7 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
             reader: Some(config.card.reader.clone()).filter(|r| !r.is_empty()),
         });
         pcsc = Some(Some(config.card.reader.clone()).filter(|r| !r.is_empty()));
-        if config.printer.queue.is_empty() {
-            let dir = PathBuf::from(if config.printer.folder.is_empty() {
-                "printed"
-            } else {
-                &config.printer.folder
-            });
-            let shown = dir.display().to_string();
-            printer = Box::new(FolderPrinter { dir });
-            printer_status = Arc::new(move || Ok(shown.clone()));
-        } else {
-            let server = Some(config.printer.server.clone())
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "localhost:631".into());
-            let cups = CupsPrinter::new(&server, &config.printer.queue);
-            let probe = CupsPrinter::new(&server, &config.printer.queue);
-            printer = Box::new(cups);
-            printer_status = Arc::new(move || {
-                let s = probe.status().map_err(|e| e.to_string())?;
-                let state = format!("{:?}", s.state).to_lowercase();
-                if s.can_print() {
-                    Ok(state)
-                } else {
-                    Err(format!("{state} {}", s.reasons.join(" ")))
-                }
-            });
-        }
+        (printer, printer_status) = printer_of(config)?;
         demo = None;
         admin_hash = Some(config.admin.credential_hash.clone());
         front = config.windows.front.clone();

@@ -19,9 +19,9 @@ use crate::usage::store::{Store, day_of};
 pub enum KpiCommand {
     /// Export KPI counts for a date range.
     Export {
-        /// The usage database.
+        /// The usage database (default: usage_db in kakanai.toml).
         #[arg(long)]
-        db: PathBuf,
+        db: Option<PathBuf>,
         /// First day, YYYY-MM-DD (Japan time).
         #[arg(long)]
         from: String,
@@ -47,9 +47,9 @@ pub enum KpiCommand {
     /// A printable A4 report (PDF): the KPI table and charts of forms printed per month and
     /// per form.
     Report {
-        /// The usage database.
+        /// The usage database (default: usage_db in kakanai.toml).
         #[arg(long)]
-        db: PathBuf,
+        db: Option<PathBuf>,
         /// First day, YYYY-MM-DD.
         #[arg(long)]
         from: String,
@@ -109,11 +109,17 @@ pub enum KpiCommand {
         #[arg(long)]
         resume_after: PathBuf,
     },
-    /// Fill a database with realistic synthetic history (demos, benchmarks).
+    /// Fill a new database with realistic synthetic history (demos, benchmarks); its exports
+    /// are marked synthetic.
     Seed {
-        /// The usage database.
+        /// The usage database (default: usage_db in kakanai.toml). Refused when it already
+        /// holds sessions or totals, unless --force.
         #[arg(long)]
-        db: PathBuf,
+        db: Option<PathBuf>,
+        /// Seed even into a database that holds real use (its exports are then all marked
+        /// synthetic).
+        #[arg(long)]
+        force: bool,
         /// Sessions in all.
         #[arg(long)]
         sessions: usize,
@@ -134,9 +140,9 @@ pub enum KpiCommand {
 pub enum TotalsCommand {
     /// Set one day's total for a window.
     Set {
-        /// The usage database.
+        /// The usage database (default: usage_db in kakanai.toml).
         #[arg(long)]
-        db: PathBuf,
+        db: Option<PathBuf>,
         /// The window ("1", "2", "a" …).
         #[arg(long)]
         window: String,
@@ -181,12 +187,68 @@ fn lang(text: &str) -> Result<Lang, String> {
     }
 }
 
-fn create(path: &Path) -> std::io::Result<std::io::BufWriter<std::fs::File>> {
-    Ok(std::io::BufWriter::new(std::fs::File::create(path)?))
+/// Write an output: refused when it is one of `inputs`, else written beside and renamed into
+/// place only when complete (a failed command leaves an existing report as it was).
+fn write_output(
+    output: &Path,
+    inputs: &[&Path],
+    write: impl FnOnce(&mut dyn Write) -> Result<(), String>,
+) -> i32 {
+    if let Err(e) = crate::files::refuse_overwriting_inputs(output, inputs) {
+        return fail(&e.to_string(), exit::USAGE);
+    }
+    let written =
+        crate::files::write_replacing(output, 0o644, |w| write(w).map_err(std::io::Error::other));
+    match written {
+        Ok(()) => exit::OK,
+        Err(e) => fail(&format!("{}: {e}", output.display()), exit::FAILED),
+    }
 }
 
-/// Run `kpi …`.
-pub fn run(command: KpiCommand) -> i32 {
+/// `--from` and `--to` as day numbers, the first not after the last.
+fn range(from: &str, to: &str) -> Result<(i64, i64), String> {
+    let (a, b) = (day(from, "from")?, day(to, "to")?);
+    if a > b {
+        return Err(format!(
+            "--from {from} is after --to {to}: the range would be empty"
+        ));
+    }
+    Ok((a, b))
+}
+
+/// The largest CSV export `kpi merge` reads (years of daily rows per form are a few MB).
+const MERGE_MAX_BYTES: u64 = 256 << 20;
+
+/// Whether `path` is a SQLite database, from its first 16 bytes (a database is not read whole).
+fn is_sqlite(path: &Path) -> Result<bool, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{}: not a regular file; name an export or a usage database",
+            path.display()
+        ));
+    }
+    let mut head = [0u8; 16];
+    let n = file
+        .take(16)
+        .read(&mut head)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(n == 16 && &head == b"SQLite format 3\0")
+}
+
+/// Run `kpi …`. The usage database and the forms folder default to kakanai.toml's (`base` is
+/// the folder the configuration was read from).
+pub fn run(command: KpiCommand, config: &crate::config::Config, base: &Path) -> i32 {
+    let db_of = |db: Option<PathBuf>| db.unwrap_or_else(|| config.kiosk.usage_db.clone());
     match command {
         KpiCommand::Export {
             db,
@@ -198,10 +260,12 @@ pub fn run(command: KpiCommand) -> i32 {
             lang: l,
             output,
         } => {
+            let db = db_of(db);
             let parsed = (|| {
+                let (from_day, to_day) = range(&from, &to)?;
                 Ok::<_, String>((
-                    day(&from, "from")?,
-                    day(&to, "to")?,
+                    from_day,
+                    to_day,
                     Period::parse(&by).ok_or("--by must be day, week, month or fiscal-year")?,
                     Grouping::parse(&group).ok_or("--group takes form, terminal and mode")?,
                     lang(&l)?,
@@ -214,11 +278,17 @@ pub fn run(command: KpiCommand) -> i32 {
             if format != "csv" && format != "json" {
                 return fail("--format must be csv or json", exit::USAGE);
             }
+            if let Err(e) = crate::files::refuse_overwriting_inputs(&output, &[&db]) {
+                return fail(&e.to_string(), exit::USAGE);
+            }
             let store = match Store::open_read_only(&db) {
                 Ok(s) => s,
                 Err(e) => return fail(&e.to_string(), exit::FAILED),
             };
-            let source = store.database_id().unwrap_or_default();
+            let source = match store.export_source() {
+                Ok(s) => s,
+                Err(e) => return fail(&e.to_string(), exit::FAILED),
+            };
             let rows = match aggregate(
                 &store,
                 &Query {
@@ -231,18 +301,14 @@ pub fn run(command: KpiCommand) -> i32 {
                 Ok(r) => r,
                 Err(e) => return fail(&e.to_string(), exit::FAILED),
             };
-            let written = create(&output).and_then(|mut out| {
+            write_output(&output, &[&db], |out| {
                 if format == "csv" {
-                    write_csv(&mut out, by, &rows, &source, lang)?;
+                    write_csv(out, by, &rows, &source, lang)
                 } else {
-                    write_json(&mut out, by, &rows, &source)?;
+                    write_json(out, by, &rows, &source)
                 }
-                out.flush()
-            });
-            match written {
-                Ok(()) => exit::OK,
-                Err(e) => fail(&format!("{}: {e}", output.display()), exit::FAILED),
-            }
+                .map_err(|e| e.to_string())
+            })
         }
         KpiCommand::Report {
             db,
@@ -250,10 +316,14 @@ pub fn run(command: KpiCommand) -> i32 {
             to,
             output,
         } => {
-            let (from_day, to_day) = match (day(&from, "from"), day(&to, "to")) {
-                (Ok(a), Ok(b)) => (a, b),
-                (Err(e), _) | (_, Err(e)) => return fail(&e, exit::USAGE),
+            let db = db_of(db);
+            let (from_day, to_day) = match range(&from, &to) {
+                Ok(r) => r,
+                Err(e) => return fail(&e, exit::USAGE),
             };
+            if let Err(e) = crate::files::refuse_overwriting_inputs(&output, &[&db]) {
+                return fail(&e.to_string(), exit::USAGE);
+            }
             let store = match Store::open_read_only(&db) {
                 Ok(s) => s,
                 Err(e) => return fail(&e.to_string(), exit::FAILED),
@@ -263,7 +333,7 @@ pub fn run(command: KpiCommand) -> i32 {
                 .query_row("SELECT count(*) FROM terminals", [], |r| r.get(0))
                 .unwrap_or(0);
             // Form titles from the templates, when the forms folder is here.
-            let titles = crate::forms::load_dir(Path::new("forms"))
+            let titles = crate::forms::load_dir(&base.join(&config.kiosk.forms_dir))
                 .0
                 .into_iter()
                 .map(|t| (t.spec.id, t.spec.title))
@@ -275,10 +345,9 @@ pub fn run(command: KpiCommand) -> i32 {
                 &format!("端末 {terminals} 台"),
                 &titles,
             ) {
-                Ok(bytes) => match std::fs::write(&output, bytes) {
-                    Ok(()) => exit::OK,
-                    Err(e) => fail(&format!("{}: {e}", output.display()), exit::FAILED),
-                },
+                Ok(bytes) => write_output(&output, &[&db], |out| {
+                    out.write_all(&bytes).map_err(|e| e.to_string())
+                }),
                 Err(e) => fail(&e.to_string(), exit::FAILED),
             }
         }
@@ -296,17 +365,20 @@ pub fn run(command: KpiCommand) -> i32 {
                 Err(e) => return fail(&e, exit::USAGE),
             };
             let db_query = (|| {
+                let from_day = from.as_deref().map(|f| day(f, "from")).transpose()?;
+                let to_day = to.as_deref().map(|t| day(t, "to")).transpose()?;
+                if let (Some(a), Some(b)) = (from_day, to_day) {
+                    if a > b {
+                        return Err(format!(
+                            "--from {} is after --to {}: the range would be empty",
+                            from.as_deref().unwrap_or_default(),
+                            to.as_deref().unwrap_or_default()
+                        ));
+                    }
+                }
                 Ok::<_, String>(Query {
-                    from_day: from
-                        .as_deref()
-                        .map(|f| day(f, "from"))
-                        .transpose()?
-                        .unwrap_or(0),
-                    to_day: to
-                        .as_deref()
-                        .map(|t| day(t, "to"))
-                        .transpose()?
-                        .unwrap_or(i64::from(i32::MAX)),
+                    from_day: from_day.unwrap_or(0),
+                    to_day: to_day.unwrap_or(i64::from(i32::MAX)),
                     by: Period::parse(&by).ok_or("--by must be day, week, month or fiscal-year")?,
                     group: Grouping::parse(&group)
                         .ok_or("--group takes form, terminal and mode")?,
@@ -316,18 +388,22 @@ pub fn run(command: KpiCommand) -> i32 {
                 Ok(q) => q,
                 Err(e) => return fail(&e, exit::USAGE),
             };
+            let inputs_paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+            if let Err(e) = crate::files::refuse_overwriting_inputs(&output, &inputs_paths) {
+                return fail(&e.to_string(), exit::USAGE);
+            }
             let mut inputs = Vec::new();
             for f in &files {
-                let bytes = match std::fs::read(f) {
-                    Ok(bytes) => bytes,
-                    Err(e) => return fail(&format!("{}: {e}", f.display()), exit::FAILED),
+                let sqlite = match is_sqlite(f) {
+                    Ok(s) => s,
+                    Err(e) => return fail(&e, exit::FAILED),
                 };
                 // A usage database is exported first, then merged like a CSV export.
-                let bytes = if bytes.starts_with(b"SQLite format 3\0") {
+                let bytes = if sqlite {
                     let exported = Store::open_read_only(f).and_then(|store| {
                         let rows = aggregate(&store, &db_query)?;
                         let mut csv = Vec::new();
-                        write_csv(&mut csv, db_query.by, &rows, &store.database_id()?, lang)
+                        write_csv(&mut csv, db_query.by, &rows, &store.export_source()?, lang)
                             .map_err(|_| {
                                 crate::usage::StoreError::Invalid("the export could not be written")
                             })?;
@@ -338,21 +414,21 @@ pub fn run(command: KpiCommand) -> i32 {
                         Err(e) => return fail(&e.to_string(), exit::FAILED),
                     }
                 } else {
-                    bytes
+                    match crate::files::read_regular(f, MERGE_MAX_BYTES, "a KPI export") {
+                        Ok(bytes) => bytes,
+                        Err(e) => return fail(&e.to_string(), exit::FAILED),
+                    }
                 };
                 inputs.push((f.display().to_string(), bytes));
             }
-            let result = create(&output)
-                .map_err(|e| e.to_string())
-                .and_then(|mut out| {
-                    let n = merge_csv(&inputs, &mut out, lang).map_err(|e| e.to_string())?;
-                    out.flush().map_err(|e| e.to_string())?;
-                    Ok(n)
-                });
-            match result {
-                Ok(_) => exit::OK,
-                Err(e) => fail(&e, exit::FAILED),
+            // Merged in memory first: a refused merge writes nothing at all.
+            let mut merged = Vec::new();
+            if let Err(e) = merge_csv(&inputs, &mut merged, lang) {
+                return fail(&e.to_string(), exit::FAILED);
             }
+            write_output(&output, &inputs_paths, |out| {
+                out.write_all(&merged).map_err(|e| e.to_string())
+            })
         }
         KpiCommand::Totals(TotalsCommand::Set {
             db,
@@ -360,8 +436,12 @@ pub fn run(command: KpiCommand) -> i32 {
             date,
             count,
         }) => {
+            let db = db_of(db);
             let Some(window) = Slug::new(&window) else {
-                return fail("--window: letters, digits, - and _ only", exit::USAGE);
+                return fail(
+                    "--window: letters, digits, - _ and ., the first a letter or digit",
+                    exit::USAGE,
+                );
             };
             let d = match day(&date, "date") {
                 Ok(d) => d,
@@ -421,11 +501,13 @@ pub fn run(command: KpiCommand) -> i32 {
         }
         KpiCommand::Seed {
             db,
+            force,
             sessions,
             days,
             terminals,
             seed: s,
         } => {
+            let db = db_of(db);
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64);
@@ -436,9 +518,30 @@ pub fn run(command: KpiCommand) -> i32 {
                 terminals,
                 seed: s,
             };
-            match Store::open(&db).and_then(|mut store| seed(&mut store, &params)) {
+            let mut store = match Store::open(&db) {
+                Ok(s) => s,
+                Err(e) => return fail(&e.to_string(), exit::FAILED),
+            };
+            match store.is_empty() {
+                Ok(true) => {}
+                Ok(false) if force => eprintln!(
+                    "kakanai: warning: {} already holds use; with made-up sessions among them, every export of it is now marked synthetic",
+                    db.display()
+                ),
+                Ok(false) => {
+                    return fail(
+                        &format!(
+                            "{} already holds sessions or totals: made-up history would be counted among them. Seed a new file, or add --force (every export of it is then marked synthetic)",
+                            db.display()
+                        ),
+                        exit::USAGE,
+                    );
+                }
+                Err(e) => return fail(&e.to_string(), exit::FAILED),
+            }
+            match seed(&mut store, &params) {
                 Ok(n) => {
-                    println!("{n} sessions seeded into {}", db.display());
+                    println!("{n} synthetic sessions seeded into {}", db.display());
                     exit::OK
                 }
                 Err(e) => fail(&e.to_string(), exit::FAILED),

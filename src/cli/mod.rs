@@ -1,4 +1,5 @@
-//! The command line: `kakanai card …` (and, as later issues land, forms, render, print, kpi).
+//! The command line: `kakanai card …`, forms, render, printers, print, kpi, admin; without a
+//! command, the kiosk.
 
 pub mod admin;
 pub mod card;
@@ -13,8 +14,16 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 /// kakanai — a 書かない窓口 kiosk for municipal offices.
+///
+/// Without a command, `kakanai` starts the kiosk: both windows full-screen, from kakanai.toml
+/// (the card reader, the printer, the usage database). `kakanai --demo` starts it in windows
+/// with a simulated card reader. The commands below are the administrator's tools; forms,
+/// render and kpi take forms_dir and usage_db from kakanai.toml when no flag names them.
+///
+/// Exit status: 0 done; 1 failed (message on stderr); 2 wrong PIN; 3 see the clerk (blocked or
+/// the lockout guard); 64 bad command line or configuration.
 #[derive(Debug, Parser)]
-#[command(name = "kakanai", version, about)]
+#[command(name = "kakanai", version, about, long_about)]
 pub struct Cli {
     /// Configuration file (default: ./kakanai.toml if present).
     #[arg(long, global = true, value_name = "FILE")]
@@ -32,7 +41,7 @@ pub struct Cli {
     /// Print the time to the first frame of both windows and the memory used, then exit.
     #[arg(long, hide = true)]
     pub measure_startup: bool,
-    /// What to do; without a command, the kiosk starts.
+    /// What to do; without a command, the full-screen kiosk starts.
     #[command(subcommand)]
     pub command: Option<Command>,
 }

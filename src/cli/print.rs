@@ -32,13 +32,13 @@ pub struct PrintArgs {
     /// Print a test page instead: the kiosk's id, the time and a Japanese line.
     #[arg(long)]
     test_page: bool,
-    /// The queue (default: the config's).
+    /// The queue (default: the config's, else the CUPS server's default queue).
     #[arg(long)]
     printer: Option<String>,
     /// cupsd host:port (default: [printer] server in kakanai.toml, else localhost:631).
     #[arg(long)]
     server: Option<String>,
-    /// Seconds to wait for the job to finish.
+    /// Seconds the whole print may take, connecting included; a job not done by then is canceled.
     #[arg(long, default_value_t = 120)]
     timeout: u64,
 }
@@ -73,16 +73,15 @@ pub fn printers(args: PrintersArgs, config: &crate::config::Config) -> i32 {
 /// Run `print`.
 pub fn print(args: PrintArgs, config: &crate::config::Config) -> i32 {
     let server = server_of(&args.server, config);
-    let Some(queue) = args
+    // --printer, else the config's queue, else the server's default queue.
+    let queue = args
         .printer
         .clone()
-        .or_else(|| Some(config.printer.queue.clone()).filter(|q| !q.is_empty()))
-    else {
-        eprintln!(
-            "kakanai: name the printer with --printer (`kakanai printers` lists them) or set [printer] queue in kakanai.toml"
-        );
+        .unwrap_or_else(|| config.printer.queue.clone());
+    if args.timeout == 0 {
+        eprintln!("kakanai: --timeout must be at least 1 second");
         return exit::USAGE;
-    };
+    }
     let (pdf, title) = if args.test_page {
         match crate::print::test_page(&config.terminal_id) {
             Ok(bytes) => (bytes, "kakanai test page".to_owned()),
@@ -93,14 +92,14 @@ pub fn print(args: PrintArgs, config: &crate::config::Config) -> i32 {
         }
     } else {
         let file = args.file.clone().unwrap_or_default();
-        match std::fs::read(&file) {
+        match crate::files::read_regular(&file, 256 << 20, "a PDF to print") {
             Ok(bytes) if bytes.starts_with(b"%PDF") => (bytes, "kakanai".to_owned()),
             Ok(_) => {
                 eprintln!("kakanai: {} is not a PDF", file.display());
                 return exit::USAGE;
             }
             Err(e) => {
-                eprintln!("kakanai: {}: {e}", file.display());
+                eprintln!("kakanai: {e}");
                 return exit::FAILED;
             }
         }

@@ -49,7 +49,8 @@ impl Answers {
     /// Read a TOML file of `question = value` (strings, integers, or arrays for several
     /// choices). Errors name the file and line, not the value.
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = crate::files::read_regular_text(path, 1 << 20, "an answers file")
+            .map_err(|e| e.to_string())?;
         let table: toml::Table = text
             .parse()
             .map_err(|e: toml::de::Error| format!("{}: {}", path.display(), e.message()))?;

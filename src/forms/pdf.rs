@@ -414,9 +414,7 @@ pub fn render(
             drop(ops);
         }
     }
-    let bytes = doc
-        .with_pages(pages)
-        .save(&PdfSaveOptions::default(), &mut Vec::new());
+    let bytes = doc.with_pages(pages).save(&save_options(), &mut Vec::new());
     Ok(bytes)
 }
 
@@ -500,6 +498,19 @@ impl Canvas {
         }
         self.doc
             .with_pages(self.pages)
-            .save(&PdfSaveOptions::default(), &mut Vec::new())
+            .save(&save_options(), &mut Vec::new())
+    }
+}
+
+/// How PDFs are written. printpdf's default shrinks every image to about 2 MB of raw pixels:
+/// a 300 dpi A4 scan came out at ~147 ppi and its fine lines aliased on paper. The scan is kept
+/// at the resolution it was made at (its size is capped when the template is checked).
+fn save_options() -> PdfSaveOptions {
+    PdfSaveOptions {
+        image_optimization: Some(printpdf::ImageOptimizationOptions {
+            max_image_size: None,
+            ..Default::default()
+        }),
+        ..PdfSaveOptions::default()
     }
 }

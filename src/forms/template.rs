@@ -466,13 +466,14 @@ impl Template {
     /// Load and check one template file.
     pub fn load(path: &Path) -> Result<Self, Vec<TemplateError>> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            vec![TemplateError {
-                file: file.clone(),
-                line: 0,
-                what: format!("cannot read the template: {e}"),
-            }]
-        })?;
+        let text = crate::files::read_regular_text(path, TEMPLATE_MAX_BYTES, "a template")
+            .map_err(|e| {
+                vec![TemplateError {
+                    file: file.clone(),
+                    line: 0,
+                    what: format!("cannot read the template: {e}"),
+                }]
+            })?;
         Self::parse(&text, path)
     }
 
@@ -549,7 +550,8 @@ impl Checker<'_> {
 
     fn check(&mut self, spec: &TemplateSpec, path: &Path) -> Option<BackgroundImage> {
         let top = usize::MAX;
-        if spec.id.is_empty()
+        if !spec.id.starts_with(|c: char| c.is_ascii_alphanumeric())
+            || spec.id.len() > 40
             || !spec
                 .id
                 .chars()
@@ -557,7 +559,14 @@ impl Checker<'_> {
         {
             self.error(
                 self.find("id"),
-                "id: use letters, digits, - and _ only".into(),
+                "id: a letter or digit first, then letters, digits, - and _ (at most 40)".into(),
+            );
+        }
+        // The version is counted with every print: one that is not an id could not be recorded.
+        if crate::usage::record::Slug::new(&spec.version).is_none() {
+            self.error(
+                self.find("version"),
+                "version: a letter or digit first, then letters, digits, - _ . (at most 40)".into(),
             );
         }
         if !CATEGORIES.contains(&spec.category.as_str()) {
@@ -841,10 +850,7 @@ impl Checker<'_> {
             match load_image(&file) {
                 Ok(img) => Some(img),
                 Err(e) => {
-                    self.error(
-                        self.find("[background]"),
-                        format!("background: {}: {e}", file.display()),
-                    );
+                    self.error(self.find("[background]"), format!("background: {e}"));
                     None
                 }
             }
@@ -860,36 +866,43 @@ fn overlap(a: [f32; 4], b: [f32; 4]) -> bool {
         && b[1] + b[3] > a[1] + eps
 }
 
-fn load_image(path: &Path) -> Result<BackgroundImage, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let pixels = image_size(&bytes).ok_or("not a PNG or JPEG image")?;
-    Ok(BackgroundImage { bytes, pixels })
-}
+/// The largest background file accepted (a 600 dpi A3 scan as PNG is well under it).
+pub const BACKGROUND_MAX_BYTES: u64 = 50 << 20;
+/// The widest or tallest background accepted, in pixels (A3 at 600 dpi is 7016 × 9921).
+pub const BACKGROUND_MAX_SIDE: u32 = 10_000;
+/// The most memory a background may take decoded (a 600 dpi A3 colour scan takes 209 MB).
+pub const BACKGROUND_MAX_DECODED: u64 = 256 << 20;
+/// The largest template file accepted.
+pub const TEMPLATE_MAX_BYTES: u64 = 1 << 20;
 
-/// Width and height of a PNG or JPEG, read from its header.
-fn image_size(bytes: &[u8]) -> Option<(u32, u32)> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() >= 24 {
-        let w = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
-        let h = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
-        return Some((w, h));
-    }
-    if bytes.starts_with(&[0xFF, 0xD8]) {
-        let mut i = 2;
-        while i + 9 < bytes.len() {
-            if bytes[i] != 0xFF {
-                return None;
-            }
-            let marker = bytes[i + 1];
-            let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-            if (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker) {
-                let h = u32::from(u16::from_be_bytes([bytes[i + 5], bytes[i + 6]]));
-                let w = u32::from(u16::from_be_bytes([bytes[i + 7], bytes[i + 8]]));
-                return Some((w, h));
-            }
-            i += 2 + len;
-        }
-    }
-    None
+/// Read and decode the background once, at check time, with limits: a form whose scan cannot
+/// be decoded (a truncated PNG, a JPEG header alone) must not be offered, a decompression bomb
+/// must not take the kiosk's memory, and a FIFO or `/dev/zero` must not hang or exhaust the
+/// check. Only the file's bytes are kept; the PDF writer decodes them again when printing.
+fn load_image(path: &Path) -> Result<BackgroundImage, String> {
+    let bytes = crate::files::read_regular(path, BACKGROUND_MAX_BYTES, "a background image")
+        .map_err(|e| e.to_string())?;
+    let file = path.display();
+    let format = match image::guess_format(&bytes) {
+        Ok(f @ (image::ImageFormat::Png | image::ImageFormat::Jpeg)) => f,
+        _ => return Err(format!("{file}: not a PNG or JPEG image")),
+    };
+    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(&bytes), format);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(BACKGROUND_MAX_SIDE);
+    limits.max_image_height = Some(BACKGROUND_MAX_SIDE);
+    limits.max_alloc = Some(BACKGROUND_MAX_DECODED);
+    reader.limits(limits);
+    let decoded = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => format!(
+            "{file}: too large to print from (at most {BACKGROUND_MAX_SIDE} pixels a side and {} MB decoded); scan at 300–600 dpi",
+            BACKGROUND_MAX_DECODED >> 20
+        ),
+        other => format!("{file}: cannot be decoded ({other}); export the scan again as PNG or JPEG"),
+    })?;
+    let pixels = (decoded.width(), decoded.height());
+    drop(decoded);
+    Ok(BackgroundImage { bytes, pixels })
 }
 
 /// Every template in a folder, sorted by file name: the good ones, and the errors of the rest.

@@ -30,6 +30,40 @@ pub fn hash_credential(secret: &str) -> Result<String, String> {
         .map_err(|e| format!("cannot hash the credential: {e}"))
 }
 
+/// Check that `hash` is an argon2 PHC string (what `kakanai admin hash` prints), so that a
+/// bad one is an error when the configuration loads, not at the first login.
+pub fn check_hash(hash: &str) -> Result<(), String> {
+    let parsed = PasswordHash::new(hash.trim()).map_err(|_| "not an argon2 hash".to_owned())?;
+    if !parsed.algorithm.as_str().starts_with("argon2") || parsed.hash.is_none() {
+        return Err("not an argon2 hash".into());
+    }
+    Ok(())
+}
+
+/// The shortest admin credential `kakanai admin hash` accepts.
+pub const MIN_CREDENTIAL: usize = 8;
+/// The shortest credential of digits only (a PIN pad's worth of guesses is too few).
+pub const MIN_DIGITS_CREDENTIAL: usize = 12;
+
+/// Why a credential is too weak to hash, or `None`.
+pub fn weak_credential(secret: &str) -> Option<String> {
+    let n = secret.chars().count();
+    if n < MIN_CREDENTIAL {
+        return Some(format!(
+            "the credential must have at least {MIN_CREDENTIAL} characters"
+        ));
+    }
+    if secret.chars().all(|c| c.is_ascii_digit()) && n < MIN_DIGITS_CREDENTIAL {
+        return Some(format!(
+            "a credential of digits only must have at least {MIN_DIGITS_CREDENTIAL} of them"
+        ));
+    }
+    if secret.contains(['\n', '\r']) {
+        return Some("the credential must be one line (it is typed at the kiosk)".into());
+    }
+    None
+}
+
 /// Why the admin entry refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GateError {
@@ -58,6 +92,18 @@ pub struct AdminGate {
     hash: Option<String>,
     failures: u32,
     locked_until: Option<Instant>,
+    /// Where the count and the lock are kept across restarts (the usage database).
+    persisted: Option<PathBuf>,
+}
+
+/// The usage database's `meta` keys of the lockout: counts and a time, nothing personal.
+const FAILURES_KEY: &str = "admin_failures";
+const LOCKED_UNTIL_KEY: &str = "admin_locked_until";
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 impl AdminGate {
@@ -67,11 +113,65 @@ impl AdminGate {
             hash: hash.filter(|h| !h.trim().is_empty()),
             failures: 0,
             locked_until: None,
+            persisted: None,
+        }
+    }
+
+    /// Keep the wrong tries and the lock in the usage database at `db`, so that restarting the
+    /// kiosk does not clear them (five more guesses per restart otherwise).
+    pub fn persisted_in(mut self, db: impl Into<PathBuf>) -> Self {
+        self.persisted = Some(db.into());
+        self
+    }
+
+    /// Take the stored count and lock when they are stricter than what is in memory.
+    fn load(&mut self, now: Instant) {
+        let Some(db) = &self.persisted else { return };
+        let read = Store::open(db)
+            .and_then(|store| Ok((store.meta(FAILURES_KEY)?, store.meta(LOCKED_UNTIL_KEY)?)));
+        match read {
+            Ok((failures, until)) => {
+                let mut failures = failures.and_then(|f| f.parse::<u32>().ok()).unwrap_or(0);
+                let left = until.and_then(|u| u.parse::<i64>().ok()).map_or(0, |u| {
+                    (u - unix_now()).clamp(0, LOCKOUT.as_secs() as i64) as u64
+                });
+                if left > 0 {
+                    let stored = now + Duration::from_secs(left);
+                    self.locked_until = Some(self.locked_until.map_or(stored, |m| m.max(stored)));
+                } else if failures >= MAX_FAILURES {
+                    // A lock that has run out starts the count again.
+                    failures = 0;
+                }
+                self.failures = self.failures.max(failures.min(MAX_FAILURES));
+            }
+            Err(e) => tracing::warn!(error = %e, "admin.lockout_not_read"),
+        }
+    }
+
+    fn save(&self, now: Instant) {
+        let Some(db) = &self.persisted else { return };
+        let until = self
+            .locked_until
+            .filter(|u| *u > now)
+            .map(|u| unix_now() + (u - now).as_secs().max(1) as i64);
+        let written = Store::open(db).and_then(|mut store| {
+            store.set_meta(FAILURES_KEY, Some(&self.failures.to_string()))?;
+            store.set_meta(LOCKED_UNTIL_KEY, until.map(|u| u.to_string()).as_deref())
+        });
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "admin.lockout_not_saved");
         }
     }
 
     /// Check `secret`.
     pub fn enter(&mut self, secret: &str, now: Instant) -> Result<(), GateError> {
+        self.load(now);
+        let result = self.check(secret, now);
+        self.save(now);
+        result
+    }
+
+    fn check(&mut self, secret: &str, now: Instant) -> Result<(), GateError> {
         if let Some(until) = self.locked_until {
             if now < until {
                 return Err(GateError::Locked {
@@ -191,11 +291,13 @@ pub fn export_to(
         },
     )
     .map_err(|e| e.to_string())?;
-    let source = store.database_id().map_err(|e| e.to_string())?;
+    let source = store.export_source().map_err(|e| e.to_string())?;
     let csv_path = folder.join(format!("kakanai-{terminal}-{month}.csv"));
     let mut csv = Vec::new();
     write_csv(&mut csv, Period::Day, &rows, &source, Lang::Ja).map_err(|e| e.to_string())?;
-    std::fs::write(&csv_path, csv).map_err(|e| format!("{}: {e}", csv_path.display()))?;
+    // Beside, then renamed: a stick pulled mid-write leaves the previous export whole.
+    crate::files::write_bytes_replacing(&csv_path, 0o644, &csv)
+        .map_err(|e| format!("{}: {e}", csv_path.display()))?;
     let report = crate::usage::report::render(
         &store,
         first_of_month(today),
@@ -205,7 +307,8 @@ pub fn export_to(
     )
     .map_err(|e| e.to_string())?;
     let pdf_path = folder.join(format!("kakanai-{terminal}-{month}-report.pdf"));
-    std::fs::write(&pdf_path, report).map_err(|e| format!("{}: {e}", pdf_path.display()))?;
+    crate::files::write_bytes_replacing(&pdf_path, 0o644, &report)
+        .map_err(|e| format!("{}: {e}", pdf_path.display()))?;
     Ok(vec![csv_path, pdf_path])
 }
 
@@ -243,6 +346,70 @@ mod tests {
             Err(GateError::Locked { .. })
         ));
         assert_eq!(gate.enter("4321", t + LOCKOUT), Ok(()));
+    }
+
+    #[test]
+    fn the_lockout_survives_a_restart_and_is_kept_in_the_usage_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("usage.db");
+        let hash = hash_credential("correct horse").unwrap();
+        let t = Instant::now();
+        // Three wrong tries, a restart, two more: locked (the count was kept).
+        let mut gate = AdminGate::new(Some(hash.clone())).persisted_in(&db);
+        for left in [4, 3, 2] {
+            assert_eq!(gate.enter("guess", t), Err(GateError::Wrong { left }));
+        }
+        drop(gate);
+        let mut gate = AdminGate::new(Some(hash.clone())).persisted_in(&db);
+        assert_eq!(gate.enter("guess", t), Err(GateError::Wrong { left: 1 }));
+        assert!(matches!(
+            gate.enter("guess", t),
+            Err(GateError::Locked { .. })
+        ));
+        drop(gate);
+        // A restart while locked: still locked, even for the right credential.
+        let mut gate = AdminGate::new(Some(hash.clone())).persisted_in(&db);
+        match gate.enter("correct horse", Instant::now()) {
+            Err(GateError::Locked { seconds }) => assert!(seconds > 250, "{seconds}"),
+            other => panic!("{other:?}"),
+        }
+        drop(gate);
+        // What is stored: a count and a time, never the credential.
+        let store = Store::open(&db).unwrap();
+        assert_eq!(store.meta(FAILURES_KEY).unwrap().as_deref(), Some("5"));
+        let until: i64 = store
+            .meta(LOCKED_UNTIL_KEY)
+            .unwrap()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(until > unix_now() + 250);
+        let bytes = std::fs::read(&db).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains("horse"));
+        // Once the stored lock has run out, the right credential opens and clears it.
+        let mut store = store;
+        store
+            .set_meta(LOCKED_UNTIL_KEY, Some(&(unix_now() - 1).to_string()))
+            .unwrap();
+        drop(store);
+        let mut gate = AdminGate::new(Some(hash)).persisted_in(&db);
+        assert_eq!(
+            gate.enter("correct horse", Instant::now() + LOCKOUT),
+            Ok(())
+        );
+        let store = Store::open(&db).unwrap();
+        assert_eq!(store.meta(FAILURES_KEY).unwrap().as_deref(), Some("0"));
+    }
+
+    #[test]
+    fn weak_credentials_are_named() {
+        assert!(weak_credential("1234567").is_some());
+        assert!(weak_credential("12345678901").is_some());
+        assert!(weak_credential("123456789012").is_none());
+        assert!(weak_credential("kakanai-0").is_none());
+        assert!(weak_credential("two\nlines!").is_some());
+        assert!(check_hash("plain").is_err());
+        assert!(check_hash(&hash_credential("kakanai-0").unwrap()).is_ok());
     }
 
     #[test]

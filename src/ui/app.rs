@@ -377,7 +377,8 @@ impl App {
             demo,
             demo_pick,
             demo_cards: HashMap::new(),
-            gate: AdminGate::new(admin_hash),
+            // The wrong tries and the lock are kept in the usage database across restarts.
+            gate: AdminGate::new(admin_hash).persisted_in(usage_db.clone()),
             login: None,
             admin: None,
             launch_rest: Rest {

@@ -68,13 +68,17 @@ impl Period {
         }
     }
 
-    /// A period key as printed: 2026-11-21, 2026-11-16 (week of), 2026-11, 2026 (年度).
+    /// A period key as printed: 2026-11-21, 2026-11-16/2026-11-22 (a week, Monday to Sunday,
+    /// as an ISO 8601 interval: a week's row must not look like a day's, or a merge could mix
+    /// them), 2026-11, 2026 (年度).
     pub fn label(self, key: i64) -> String {
+        let date = |day: i64| {
+            let d = myna_card::Date::from_unix_seconds(day * 86_400);
+            format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
+        };
         match self {
-            Period::Day | Period::Week => {
-                let d = myna_card::Date::from_unix_seconds(key * 86_400);
-                format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
-            }
+            Period::Day => date(key),
+            Period::Week => format!("{}/{}", date(key), date(key + 6)),
             Period::Month => format!("{:04}-{:02}", key / 100, key % 100),
             Period::FiscalYear => format!("{key}"),
         }
@@ -478,7 +482,7 @@ mod tests {
         assert_eq!(Period::Day.label(day), "2026-11-21");
         assert_eq!(
             Period::Week.label(Period::Week.key_of_day(day)),
-            "2026-11-16"
+            "2026-11-16/2026-11-22"
         );
         assert_eq!(Period::Month.key_of_day(day), 202_611);
         assert_eq!(Period::FiscalYear.key_of_day(day), 2026);

@@ -8,8 +8,10 @@ use std::fmt;
 
 use crate::forms::Template;
 
-/// A checked identifier: 1–40 characters of `a-z A-Z 0-9 - _ .`. Used for the terminal id, the
-/// window label, form ids and versions, which come from configuration and templates.
+/// A checked identifier: 1–40 characters of `a-z A-Z 0-9 - _ .`, the first a letter or digit.
+/// Used for the terminal id, the window label, form ids and versions, which come from
+/// configuration and templates. The first character matters: these ids are cells of the CSV
+/// exports, and a cell starting with `-` (or `= + @`) is a formula to Excel.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Slug(String);
 
@@ -17,6 +19,7 @@ impl Slug {
     /// Check and wrap; `None` when the text is not a slug.
     pub fn new(text: &str) -> Option<Self> {
         let ok = (1..=40).contains(&text.len())
+            && text.starts_with(|c: char| c.is_ascii_alphanumeric())
             && text
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));

@@ -159,6 +159,18 @@ pub fn render(
         180.0,
     )?;
 
+    if store.is_synthetic()? {
+        // A seeded database: the report must not pass for real use.
+        c.text(
+            [15.0, 30.5],
+            "合成データ（kakanai kpi seed で作成）：実際の利用状況ではありません",
+            9.5,
+            FontKey::GothicBold,
+            "center",
+            180.0,
+        )?;
+    }
+
     // The KPI table.
     let sat_n: u64 = all.satisfaction.iter().sum();
     let sat_avg = (sat_n > 0).then(|| {

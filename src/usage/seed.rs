@@ -234,7 +234,8 @@ const OUTCOME_MIX: [Outcome; 5] = [
 ];
 
 /// Write generated records in one transaction with prepared statements (a million in seconds),
-/// and the day's application totals per window (the kiosk's share is about a third).
+/// and the day's application totals per window (the kiosk's share is about a third). The
+/// database is marked synthetic ([`Store::is_synthetic`]): its exports say so.
 pub fn seed(store: &mut Store, p: &SeedParams) -> Result<usize, StoreError> {
     let records = generate(p);
     let path = store.path().to_owned();
@@ -335,6 +336,11 @@ pub fn seed(store: &mut Store, p: &SeedParams) -> Result<usize, StoreError> {
                 ins_event.execute(params![session, e.at, e.kind.code()])?;
             }
         }
+        // Marked: every export of this database says its history is made up.
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('synthetic', 'kpi seed') ON CONFLICT(key) DO NOTHING",
+            [],
+        )?;
         let mut ins_total = conn.prepare(
             "INSERT INTO daily_totals(window, day, count) VALUES (?1, ?2, ?3) ON CONFLICT(window, day) DO UPDATE SET count = excluded.count",
         )?;

@@ -49,6 +49,14 @@ pub enum StoreError {
     /// A record failed its own checks.
     #[error("invalid usage record: {0}")]
     Invalid(&'static str),
+    /// A SQLite file of some other program: kakanai adds nothing to it.
+    #[error(
+        "{path} is not a kakanai usage database (it holds tables of another program); it was left untouched — name the usage database (usage_db in kakanai.toml) or a new file"
+    )]
+    Foreign {
+        /// The file.
+        path: String,
+    },
 }
 
 /// Migrations, in order: index `i` brings the schema from version `i` to `i + 1`.
@@ -185,6 +193,9 @@ impl Store {
                 found: version,
             });
         }
+        if version == 0 && store.foreign()? {
+            return Err(StoreError::Foreign { path: name });
+        }
         if version < SCHEMA_VERSION {
             return Err(StoreError::TooOld {
                 path: name,
@@ -207,12 +218,27 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Whether a file at schema version 0 already holds tables: another program's database.
+    fn foreign(&self) -> Result<bool, StoreError> {
+        let tables: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        Ok(tables > 0)
+    }
+
     fn prepare(&mut self) -> Result<(), StoreError> {
         let version = self.version()?;
         if version > SCHEMA_VERSION {
             return Err(StoreError::TooNew {
                 path: self.path.clone(),
                 found: version,
+            });
+        }
+        // Before anything is written (even the journal mode, which is in the file's header).
+        if version == 0 && self.foreign()? {
+            return Err(StoreError::Foreign {
+                path: self.path.clone(),
             });
         }
         // WAL: a crash loses at most the transaction in flight, and readers (exports) do not
@@ -255,6 +281,56 @@ impl Store {
                 |r| r.get(0),
             )
             .map_err(|e| self.err(e))
+    }
+
+    /// A `meta` value (this database's own settings: its id, the admin lockout …).
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Set (or, with `None`, remove) a `meta` value.
+    pub fn set_meta(&mut self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
+        let r = match value {
+            Some(v) => self.conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, v],
+            ),
+            None => self.conn.execute("DELETE FROM meta WHERE key = ?1", [key]),
+        };
+        r.map(|_| ()).map_err(|e| self.err(e))
+    }
+
+    /// Whether `kpi seed` wrote made-up sessions into this database.
+    pub fn is_synthetic(&self) -> Result<bool, StoreError> {
+        Ok(self.meta("synthetic")?.is_some())
+    }
+
+    /// The source exports carry: the database id, with `-synthetic` after it when the
+    /// database holds made-up sessions, so that no export can be taken for real use.
+    pub fn export_source(&self) -> Result<String, StoreError> {
+        let id = self.database_id()?;
+        Ok(if self.is_synthetic()? {
+            format!("{id}{}", super::export::SYNTHETIC)
+        } else {
+            id
+        })
+    }
+
+    /// Whether nothing has been recorded yet (no sessions, no daily totals).
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM daily_totals)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(n == 0)
     }
 
     /// Record a finished session: one transaction, all or nothing.

@@ -88,10 +88,13 @@ pub const CODE_B_TRIES: u8 = 10;
 impl CardProfile {
     /// Read and check a profile file.
     pub fn load(path: &Path) -> Result<Self, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ProfileError {
-            file: path.display().to_string(),
-            message: format!("cannot read the profile: {e}"),
-        })?;
+        let text =
+            crate::files::read_regular_text(path, 1 << 20, "a card profile").map_err(|e| {
+                ProfileError {
+                    file: path.display().to_string(),
+                    message: format!("cannot read the profile: {e}"),
+                }
+            })?;
         Self::parse(&text, &path.display().to_string())
     }
 
@@ -143,6 +146,20 @@ impl CardProfile {
             Some("other") => CardKind::Other,
             Some(_) => return Err(err("kind: must be \"mynumber\" or \"other\"".into())),
         };
+        // A My Number card's holder was born in 明治 or later, and not after today: a date
+        // outside would print as "1867年…" or "令和981年".
+        if kind == CardKind::MyNumber {
+            let today = crate::card::basic_four::today_jst();
+            if !BasicFour::plausible_birth_date(birth_date, today) {
+                return Err(err(format!(
+                    "birth_date: impossible for a My Number card holder (from 1868-01-25, the first day of 明治, to today, {})",
+                    today.iso()
+                )));
+            }
+            if file.expiry_year < birth_date.year() {
+                return Err(err("expiry_year: before the year of birth".into()));
+            }
+        }
         if file.name.is_empty() || file.address.is_empty() {
             return Err(err("name and address must not be empty".into()));
         }
