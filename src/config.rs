@@ -24,6 +24,35 @@ pub struct Config {
     pub windows: WindowsConfig,
     /// The admin screen.
     pub admin: AdminConfig,
+    /// Shipping usage to the city's central database.
+    pub usage: UsageSection,
+}
+
+/// `[usage]`: the city's central usage database (see `src/usage/central`). Empty `central`:
+/// the kiosk keeps its log to itself, as before.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UsageSection {
+    /// `postgres://user@host:5432/database`, without a password.
+    pub central: String,
+    /// The password, on the file's first line; the file readable by root and the kiosk's
+    /// group only (mode 640 or 600). Empty: no password (peer or trust authentication).
+    pub password_file: PathBuf,
+    /// This kiosk's office (本庁, 北支所 …), for the fleet report's `office` grouping.
+    pub office: String,
+    /// Seconds between shipments (1–3600).
+    pub ship_interval_s: u32,
+}
+
+impl Default for UsageSection {
+    fn default() -> Self {
+        UsageSection {
+            central: String::new(),
+            password_file: PathBuf::from("/etc/kakanai/central.pass"),
+            office: String::new(),
+            ship_interval_s: 30,
+        }
+    }
 }
 
 /// `[kiosk]`
@@ -176,6 +205,7 @@ impl Default for Config {
             kiosk: KioskSection::default(),
             windows: WindowsConfig::default(),
             admin: AdminConfig::default(),
+            usage: UsageSection::default(),
         }
     }
 }
@@ -306,6 +336,14 @@ impl Config {
                     "[windows.{name}]: scale must be 0.25–4 and size at least 320×240"
                 )));
             }
+        }
+        if !config.usage.central.is_empty() {
+            crate::usage::central::check_url(&config.usage.central)
+                .map_err(|e| err(format!("[usage] central: {e}")))?;
+        }
+        crate::usage::central::check_office(&config.usage.office).map_err(err)?;
+        if !(1..=3600).contains(&config.usage.ship_interval_s) {
+            return Err(err("[usage] ship_interval_s: must be between 1 and 3600".into()));
         }
         Ok(config)
     }

@@ -14,6 +14,7 @@ pub mod hardening;
 pub mod kiosk;
 pub mod print;
 pub mod testbed;
+pub mod testbed_pg;
 #[cfg(feature = "ui")]
 pub mod ui;
 pub mod usage;

@@ -228,6 +228,9 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
         back = config.windows.back.clone();
         export = config.admin.export_folder.clone();
     }
+    if !args.demo && !config.usage.central.is_empty() {
+        start_shipping(config, &usage_db, &templates)?;
+    }
     let kiosk = Kiosk::new(
         templates,
         reader,
@@ -261,6 +264,43 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
         measure_startup: args.measure_startup,
         inline: false,
     })
+}
+
+/// Ship the usage log to the city's central database in the background (`[usage] central`):
+/// the kiosk records into SQLite and never waits for the network.
+fn start_shipping(
+    config: &Config,
+    usage_db: &Path,
+    templates: &[crate::forms::Template],
+) -> Result<(), String> {
+    use crate::usage::central::background::{Shipper, ShipperOptions};
+    use crate::usage::central::{Central, ship::KioskInfo};
+    let password = Some(config.usage.password_file.clone()).filter(|p| !p.as_os_str().is_empty());
+    let central = Central::new(&config.usage.central, password.as_deref())
+        .map_err(|e| e.to_string())?;
+    let mut list: Vec<String> = templates
+        .iter()
+        .map(|t| format!("{} {}", t.spec.id, t.spec.version))
+        .collect();
+    list.sort();
+    let info = KioskInfo {
+        database_id: String::new(),
+        terminal: config.terminal_id.clone(),
+        office: config.usage.office.clone(),
+        software_version: env!("CARGO_PKG_VERSION").to_owned(),
+        templates: list.join(", "),
+    };
+    Shipper::spawn(
+        usage_db.to_owned(),
+        central,
+        info,
+        ShipperOptions {
+            interval: std::time::Duration::from_secs(u64::from(config.usage.ship_interval_s)),
+            ..ShipperOptions::default()
+        },
+    )
+    .detach();
+    Ok(())
 }
 
 /// The fixture cards the demo's picker offers, by file name.

@@ -19,9 +19,13 @@ use crate::usage::store::{Store, day_of};
 pub enum KpiCommand {
     /// Export KPI counts for a date range.
     Export {
-        /// The usage database (default: usage_db in kakanai.toml).
+        /// The usage database (default: usage_db in kakanai.toml), or the city's central
+        /// database (`postgres://user@host/db`: the whole fleet; `--group` also takes `office`).
         #[arg(long)]
         db: Option<PathBuf>,
+        /// For a central database: the file holding its password (mode 640 or 600).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
         /// First day, YYYY-MM-DD (Japan time).
         #[arg(long)]
         from: String,
@@ -47,9 +51,13 @@ pub enum KpiCommand {
     /// A printable A4 report (PDF): the KPI table and charts of forms printed per month and
     /// per form.
     Report {
-        /// The usage database (default: usage_db in kakanai.toml).
+        /// The usage database (default: usage_db in kakanai.toml), or the city's central
+        /// database (`postgres://…`: the fleet).
         #[arg(long)]
         db: Option<PathBuf>,
+        /// For a central database: the file holding its password (mode 640 or 600).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
         /// First day, YYYY-MM-DD.
         #[arg(long)]
         from: String,
@@ -84,6 +92,9 @@ pub enum KpiCommand {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Ship the sessions queued in a usage database to the city's central database, and exit
+    /// (a kiosk that was offline; the kiosk itself ships in the background).
+    Ship(super::central::ShipArgs),
     /// Daily application totals per window (the denominator of 利用率).
     #[command(subcommand)]
     Totals(TotalsCommand),
@@ -155,7 +166,7 @@ pub enum TotalsCommand {
     },
 }
 
-fn fail(message: &str, code: i32) -> i32 {
+pub(super) fn fail(message: &str, code: i32) -> i32 {
     eprintln!("kakanai: {message}");
     code
 }
@@ -179,7 +190,7 @@ pub fn civil_to_days(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn lang(text: &str) -> Result<Lang, String> {
+pub(super) fn lang(text: &str) -> Result<Lang, String> {
     match text {
         "ja" => Ok(Lang::Ja),
         "en" => Ok(Lang::En),
@@ -252,6 +263,7 @@ pub fn run(command: KpiCommand, config: &crate::config::Config, base: &Path) -> 
     match command {
         KpiCommand::Export {
             db,
+            password_file,
             from,
             to,
             by,
@@ -261,6 +273,19 @@ pub fn run(command: KpiCommand, config: &crate::config::Config, base: &Path) -> 
             output,
         } => {
             let db = db_of(db);
+            if super::central::is_central(&db) {
+                let (from_day, to_day) = match range(&from, &to) {
+                    Ok(r) => r,
+                    Err(e) => return fail(&e, exit::USAGE),
+                };
+                return super::central::fleet_export(
+                    &db,
+                    password_file.as_deref(),
+                    (from_day, to_day),
+                    (&by, &group, &format, &l),
+                    &output,
+                );
+            }
             let parsed = (|| {
                 let (from_day, to_day) = range(&from, &to)?;
                 Ok::<_, String>((
@@ -312,6 +337,7 @@ pub fn run(command: KpiCommand, config: &crate::config::Config, base: &Path) -> 
         }
         KpiCommand::Report {
             db,
+            password_file,
             from,
             to,
             output,
@@ -321,6 +347,15 @@ pub fn run(command: KpiCommand, config: &crate::config::Config, base: &Path) -> 
                 Ok(r) => r,
                 Err(e) => return fail(&e, exit::USAGE),
             };
+            if super::central::is_central(&db) {
+                return super::central::fleet_report(
+                    &db,
+                    password_file.as_deref(),
+                    from_day,
+                    to_day,
+                    &output,
+                );
+            }
             if let Err(e) = crate::files::refuse_overwriting_inputs(&output, &[&db]) {
                 return fail(&e.to_string(), exit::USAGE);
             }
@@ -430,6 +465,7 @@ pub fn run(command: KpiCommand, config: &crate::config::Config, base: &Path) -> 
                 out.write_all(&merged).map_err(|e| e.to_string())
             })
         }
+        KpiCommand::Ship(args) => super::central::ship(args),
         KpiCommand::Totals(TotalsCommand::Set {
             db,
             window,

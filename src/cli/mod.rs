@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod card;
+pub mod central;
 pub mod forms;
 #[cfg(feature = "ui")]
 pub mod kiosk;

@@ -214,6 +214,8 @@ pub struct Counts {
     pub today: BTreeMap<String, u64>,
     /// Forms printed this month, per form id.
     pub month: BTreeMap<String, u64>,
+    /// Shipping to the city's central database, once it has been tried on this database.
+    pub shipping: Option<crate::usage::central::outbox::ShipStatus>,
 }
 
 /// The first day (day number) of the month holding `day`.
@@ -255,6 +257,9 @@ pub fn counts(db: &Path, now: i64) -> Result<Counts, String> {
     }
     c.sessions_today = per(today, false)?.values().map(|r| r.sessions).sum();
     c.sessions_month = per(from, false)?.values().map(|r| r.sessions).sum();
+    c.shipping = crate::usage::central::outbox::status(&store)
+        .ok()
+        .filter(|s| s.last_attempt.is_some());
     c.today.retain(|k, _| !k.is_empty());
     c.month.retain(|k, _| !k.is_empty());
     Ok(c)

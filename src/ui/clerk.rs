@@ -362,7 +362,7 @@ fn admin(app: &App) -> Element<'_, Message> {
                     .align_y(Alignment::Center),
                 );
             }
-            column![
+            let mut counts = column![
                 text(tf(
                     "admin.sessions",
                     &[
@@ -373,8 +373,17 @@ fn admin(app: &App) -> Element<'_, Message> {
                 .size(style::TEXT),
                 scrollable(chart).height(420),
             ]
-            .spacing(12)
-            .into()
+            .spacing(12);
+            // Shipping to the city's central database (usage::central::outbox::ShipStatus).
+            if let Some(s) = &c.shipping {
+                let color = if s.last_error.is_some() {
+                    style::ALERT
+                } else {
+                    style::INK
+                };
+                counts = counts.push(small(s.line(), color));
+            }
+            counts.into()
         }
     };
     let mut col = column![

@@ -242,6 +242,93 @@ pub fn write_json(
 /// What a seeded database's source ends with (see [`super::store::Store::export_source`]).
 pub const SYNTHETIC: &str = "-synthetic";
 
+/// The office column of a fleet export (`--group office`), after the period.
+pub const OFFICE_COLUMN: (&str, &str) = ("庁舎", "office");
+
+/// One row of a fleet export: its office ("" when not grouped by office), key, figures and
+/// sources (the kiosks' database ids, joined with `+` as a merge joins them).
+pub type SourcedRow<'a> = (&'a str, &'a Key, &'a Row, String);
+
+fn with_office(mut values: Vec<String>, office: Option<&str>) -> Vec<String> {
+    if let Some(o) = office {
+        values.insert(1, o.to_owned());
+    }
+    values
+}
+
+/// Write a fleet's rows as CSV, each with its own sources: the kiosk export's columns (the same
+/// bytes as `kakanai kpi merge` of the kiosks' exports), and with `office` the office column
+/// after the period.
+pub fn write_csv_rows(
+    out: &mut dyn Write,
+    period: Period,
+    rows: &[SourcedRow<'_>],
+    office: bool,
+    lang: Lang,
+) -> std::io::Result<()> {
+    out.write_all(b"\xEF\xBB\xBF")?;
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    let header: Vec<&str> = COLUMNS
+        .iter()
+        .map(|(ja, en)| if lang == Lang::Ja { *ja } else { *en })
+        .collect();
+    let office_header = if lang == Lang::Ja {
+        OFFICE_COLUMN.0
+    } else {
+        OFFICE_COLUMN.1
+    };
+    write_row(
+        &mut w,
+        with_office(
+            header.into_iter().map(str::to_owned).collect(),
+            office.then_some(office_header),
+        ),
+    )?;
+    for (o, key, row, source) in rows {
+        write_row(
+            &mut w,
+            with_office(record(period, key, row, source), office.then_some(*o)),
+        )?;
+    }
+    w.flush()
+}
+
+/// Write a fleet's rows as JSON, as [`write_json`] does, each with its sources and, with
+/// `office`, an `office` key.
+pub fn write_json_rows(
+    out: &mut dyn Write,
+    period: Period,
+    rows: &[SourcedRow<'_>],
+    office: bool,
+) -> std::io::Result<()> {
+    let mut list = Vec::new();
+    for (o, key, row, source) in rows {
+        let mut one = BTreeMap::new();
+        one.insert((*key).clone(), (*row).clone());
+        let mut buf = Vec::new();
+        write_json(&mut buf, period, &one, source)?;
+        let mut v: serde_json::Value = serde_json::from_slice(&buf)?;
+        if let Some(serde_json::Value::Object(mut obj)) =
+            v["rows"].as_array_mut().and_then(|a| a.pop())
+        {
+            if office {
+                obj.insert("office".into(), serde_json::Value::String((*o).to_owned()));
+            }
+            list.push(serde_json::Value::Object(obj));
+        }
+    }
+    let by = match period {
+        Period::Day => "day",
+        Period::Week => "week",
+        Period::Month => "month",
+        Period::FiscalYear => "fiscal-year",
+    };
+    serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "by": by, "rows": list }))?;
+    writeln!(out)
+}
+
 /// A merge that cannot be done.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {

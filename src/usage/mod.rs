@@ -6,8 +6,10 @@
 //! - [`aggregate`]: counts by day / week / month / 年度 × form × terminal × mode.
 //! - [`export`]: CSV for Excel, JSON, merging terminals; [`report`]: the printable A4 report;
 //!   [`seed`]: realistic synthetic history.
+//! - [`central`]: shipping to the city's PostgreSQL from an outbox, and the fleet's KPI table.
 
 pub mod aggregate;
+pub mod central;
 pub mod export;
 pub mod record;
 pub mod recorder;

@@ -135,7 +135,48 @@ pub fn render(
             },
         },
     )?;
-    let all = total(&by_month);
+    render_rows(
+        &by_month,
+        &by_form,
+        from_day,
+        to_day,
+        terminal_count_label,
+        titles,
+    )
+}
+
+/// The queries [`render`] runs, for another source of rows (the city's central database):
+/// by month without grouping, and by fiscal year × form.
+pub fn queries(from_day: i64, to_day: i64) -> (Query, Query) {
+    (
+        Query {
+            from_day,
+            to_day,
+            by: Period::Month,
+            group: Grouping::default(),
+        },
+        Query {
+            from_day,
+            to_day,
+            by: Period::FiscalYear,
+            group: Grouping {
+                form: true,
+                ..Grouping::default()
+            },
+        },
+    )
+}
+
+/// Draw the report from rows already aggregated as [`queries`] says.
+pub fn render_rows(
+    by_month: &BTreeMap<Key, Row>,
+    by_form: &BTreeMap<Key, Row>,
+    from_day: i64,
+    to_day: i64,
+    terminal_count_label: &str,
+    titles: &BTreeMap<String, String>,
+) -> Result<Vec<u8>, ReportError> {
+    let all = total(by_month);
     let mut c = Canvas::new("書かない窓口 利用状況報告", (210.0, 297.0));
     c.text(
         [15.0, 14.0],
@@ -273,7 +314,7 @@ pub fn render(
 
     // Forms printed per form, over the whole period.
     let mut forms: BTreeMap<String, u64> = BTreeMap::new();
-    for (k, r) in &by_form {
+    for (k, r) in by_form {
         *forms.entry(k.form.clone()).or_default() += r.forms_printed;
     }
     let mut forms: Vec<(String, u64)> = forms.into_iter().collect();

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OpenFlags, params};
 use super::record::{CardCheck, Identification, Mode, Outcome, SessionRecord};
 
 /// The schema this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// An error from the store. Messages name the file and what to do; no record content.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +60,7 @@ pub enum StoreError {
 }
 
 /// Migrations, in order: index `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     // 1: the first schema.
     "CREATE TABLE terminals (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
      CREATE TABLE forms (id INTEGER PRIMARY KEY, form TEXT NOT NULL, version TEXT NOT NULL, UNIQUE(form, version));
@@ -97,6 +97,19 @@ const MIGRATIONS: [&str; 2] = [
     // 2: the export id that lets `kpi merge` recognise the same export given twice.
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
      INSERT INTO meta(key, value) VALUES ('database_id', lower(hex(randomblob(16))));",
+    // 3: the outbox to the city's central database (src/usage/central): every session, as it
+    // is recorded, is queued in the same transaction by a trigger (and the history already
+    // here is queued once); a day's application total is queued whenever it is set. Shipping
+    // deletes what the server has committed. `ship_state` is what the admin screen shows.
+    "CREATE TABLE outbox (session INTEGER PRIMARY KEY);
+     INSERT INTO outbox(session) SELECT id FROM sessions;
+     CREATE TRIGGER sessions_outbox AFTER INSERT ON sessions BEGIN INSERT OR IGNORE INTO outbox(session) VALUES (new.id); END;
+     CREATE TABLE outbox_totals (window TEXT NOT NULL, day INTEGER NOT NULL, PRIMARY KEY(window, day));
+     INSERT INTO outbox_totals(window, day) SELECT window, day FROM daily_totals;
+     CREATE TRIGGER totals_outbox_insert AFTER INSERT ON daily_totals BEGIN INSERT OR IGNORE INTO outbox_totals(window, day) VALUES (new.window, new.day); END;
+     CREATE TRIGGER totals_outbox_update AFTER UPDATE ON daily_totals BEGIN INSERT OR IGNORE INTO outbox_totals(window, day) VALUES (new.window, new.day); END;
+     CREATE TABLE ship_state (id INTEGER PRIMARY KEY CHECK (id = 1), shipped INTEGER NOT NULL, last_shipped INTEGER, last_attempt INTEGER, last_error TEXT);
+     INSERT INTO ship_state(id, shipped) VALUES (1, 0);",
 ];
 
 /// Japan time: UTC+9, no daylight saving.
