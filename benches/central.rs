@@ -80,8 +80,14 @@ fn central(c: &mut Criterion) {
     };
     let rows = fleet::aggregate(&city, &query, false).unwrap();
     let total: u64 = rows.values().map(|r| r.row.forms_printed).sum();
-    assert_eq!(total, seeded.printed, "the export counts every printed form");
-    println!("fleet export by month × form × terminal: {} rows", rows.len());
+    assert_eq!(
+        total, seeded.printed,
+        "the export counts every printed form"
+    );
+    println!(
+        "fleet export by month × form × terminal: {} rows",
+        rows.len()
+    );
     let mut g = c.benchmark_group("central");
     g.sample_size(10);
     g.sampling_mode(SamplingMode::Flat);

@@ -343,7 +343,9 @@ impl Config {
         }
         crate::usage::central::check_office(&config.usage.office).map_err(err)?;
         if !(1..=3600).contains(&config.usage.ship_interval_s) {
-            return Err(err("[usage] ship_interval_s: must be between 1 and 3600".into()));
+            return Err(err(
+                "[usage] ship_interval_s: must be between 1 and 3600".into()
+            ));
         }
         Ok(config)
     }

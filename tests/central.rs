@@ -16,11 +16,11 @@ use std::time::{Duration, Instant};
 
 use kakanai::testbed_pg::Postgres;
 use kakanai::usage::aggregate::{Grouping, Period, Query, aggregate};
+use kakanai::usage::central::Central;
 use kakanai::usage::central::background::{Shipper, ShipperOptions};
 use kakanai::usage::central::fleet;
 use kakanai::usage::central::outbox;
 use kakanai::usage::central::ship::{KioskInfo, connect_and_ship};
-use kakanai::usage::central::Central;
 use kakanai::usage::export::{Lang, SourcedRow, merge_csv, write_csv, write_csv_rows};
 use kakanai::usage::record::{SessionRecord, Slug};
 use kakanai::usage::seed::{SeedParams, generate};
@@ -57,7 +57,13 @@ fn history(i: usize, sessions: usize) -> Vec<SessionRecord> {
 }
 
 fn info(store: &Store, i: usize, office: &str) -> KioskInfo {
-    KioskInfo::of(store, &format!("kiosk-{i:02}"), office, &support::templates()).unwrap()
+    KioskInfo::of(
+        store,
+        &format!("kiosk-{i:02}"),
+        office,
+        &support::templates(),
+    )
+    .unwrap()
 }
 
 fn count(pg: &Postgres, sql: &str) -> i64 {
@@ -73,7 +79,14 @@ fn hand_merge(dbs: &[PathBuf], q: &Query) -> Vec<u8> {
             let store = Store::open_read_only(db).unwrap();
             let rows = aggregate(&store, q).unwrap();
             let mut csv = Vec::new();
-            write_csv(&mut csv, q.by, &rows, &store.database_id().unwrap(), Lang::En).unwrap();
+            write_csv(
+                &mut csv,
+                q.by,
+                &rows,
+                &store.database_id().unwrap(),
+                Lang::En,
+            )
+            .unwrap();
             (db.display().to_string(), csv)
         })
         .collect();
@@ -134,7 +147,9 @@ fn three_kiosks_ship_at_once_through_a_server_restart_and_match_the_hand_merge()
     let dir = tempfile::tempdir().unwrap();
     let c = central(&pg);
     let offices = ["本庁", "本庁", "北支所"];
-    let dbs: Vec<PathBuf> = (1..=3).map(|i| dir.path().join(format!("kiosk-{i}.db"))).collect();
+    let dbs: Vec<PathBuf> = (1..=3)
+        .map(|i| dir.path().join(format!("kiosk-{i}.db")))
+        .collect();
     let per_kiosk = 1_500;
     // Each kiosk records its sessions one transaction at a time, as the kiosk does, while its
     // shipper ships in the background every 50 ms.
@@ -193,8 +208,18 @@ fn three_kiosks_ship_at_once_through_a_server_restart_and_match_the_hand_merge()
         .collect();
     for s in &failed {
         let e = s.last_error.as_deref().unwrap_or("");
-        assert!(e.contains("kakanai@127.0.0.1"), "the error names the server: {s:?}");
-        assert!(!e.contains(&std::fs::read_to_string(pg.password_file()).unwrap().trim().to_owned()));
+        assert!(
+            e.contains("kakanai@127.0.0.1"),
+            "the error names the server: {s:?}"
+        );
+        assert!(
+            !e.contains(
+                &std::fs::read_to_string(pg.password_file())
+                    .unwrap()
+                    .trim()
+                    .to_owned()
+            )
+        );
     }
     pg.start_again().unwrap();
     let shippers: Vec<Shipper> = threads.into_iter().map(|t| t.join().unwrap()).collect();
@@ -217,7 +242,8 @@ fn three_kiosks_ship_at_once_through_a_server_restart_and_match_the_hand_merge()
     let mut client = pg.city().unwrap();
     for (i, db) in dbs.iter().enumerate() {
         let store = Store::open_read_only(db).unwrap();
-        let local = |sql: &str| -> i64 { store.connection().query_row(sql, [], |r| r.get(0)).unwrap() };
+        let local =
+            |sql: &str| -> i64 { store.connection().query_row(sql, [], |r| r.get(0)).unwrap() };
         let terminal = format!("kiosk-{:02}", i + 1);
         let mut remote = |sql: &str| -> i64 {
             client
@@ -259,7 +285,11 @@ fn three_kiosks_ship_at_once_through_a_server_restart_and_match_the_hand_merge()
         String::from_utf8_lossy(&fleet),
         String::from_utf8_lossy(&merged)
     );
-    assert!(merged.len() > 10_000, "a real table: {} bytes", merged.len());
+    assert!(
+        merged.len() > 10_000,
+        "a real table: {} bytes",
+        merged.len()
+    );
     // Per day and mode as well.
     let q = all_days(
         Period::Day,
@@ -380,11 +410,18 @@ fn a_kiosk_killed_between_the_servers_commit_and_its_own_ships_again_and_counts_
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     assert_eq!(count(&pg, "SELECT count(*) FROM sessions"), 1_000);
-    assert_eq!(queued(&db), 3_000, "the outbox still holds the committed batch");
+    assert_eq!(
+        queued(&db),
+        3_000,
+        "the outbox still holds the committed batch"
+    );
 
     // 2. Killed again at a random point of a slow, many-batch shipment.
     // (The first 1,000 are on the server already: shipped again, they are skipped.)
-    let mut child = ship(&["--batch", "5"]).stdout(Stdio::null()).spawn().unwrap();
+    let mut child = ship(&["--batch", "5"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
     wait_for(60, "a few new batches", || {
         count(&pg, "SELECT count(*) FROM sessions") >= 1_100
     });
@@ -395,7 +432,11 @@ fn a_kiosk_killed_between_the_servers_commit_and_its_own_ships_again_and_counts_
 
     // 3. Shipped again to the end: every session once, none twice.
     let out = ship(&[]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("0 still queued"), "{said}");
     assert_eq!(queued(&db), 0);
@@ -420,7 +461,11 @@ fn a_kiosk_killed_between_the_servers_commit_and_its_own_ships_again_and_counts_
         .unwrap();
     assert_eq!(row.get::<_, String>(0), "本庁");
     assert_eq!(row.get::<_, String>(1), env!("CARGO_PKG_VERSION"));
-    assert!(row.get::<_, String>(2).contains("juminhyo "), "{}", row.get::<_, String>(2));
+    assert!(
+        row.get::<_, String>(2).contains("juminhyo "),
+        "{}",
+        row.get::<_, String>(2)
+    );
     assert!(row.get::<_, bool>(3));
 }
 
@@ -484,17 +529,32 @@ fn the_command_line_exports_and_reports_the_fleet_as_the_hand_merge_does() {
             .args(["--office", if i == 1 { "本庁" } else { "北支所" }])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let csv = dir.path().join(format!("kiosk-{i}.csv"));
         let out = kakanai()
             .args(["kpi", "export", "--db"])
             .arg(&db)
-            .args(["--from", "2026-01-01", "--to", "2026-12-31", "--by", "month"])
+            .args([
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-12-31",
+                "--by",
+                "month",
+            ])
             .args(["--group", "terminal,form", "-o"])
             .arg(&csv)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         exports.push(csv);
     }
     let merged = dir.path().join("merged.csv");
@@ -505,20 +565,35 @@ fn the_command_line_exports_and_reports_the_fleet_as_the_hand_merge_does() {
         .arg(&merged)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let fleet = dir.path().join("fleet.csv");
     let export = |group: &str, output: &Path| {
         kakanai()
             .args(["kpi", "export", "--db", &pg.url(), "--password-file"])
             .arg(pg.password_file())
-            .args(["--from", "2026-01-01", "--to", "2026-12-31", "--by", "month"])
+            .args([
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-12-31",
+                "--by",
+                "month",
+            ])
             .args(["--group", group, "-o"])
             .arg(output)
             .output()
             .unwrap()
     };
     let out = export("terminal,form", &fleet);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         String::from_utf8_lossy(&std::fs::read(&fleet).unwrap()),
         String::from_utf8_lossy(&std::fs::read(&merged).unwrap())
@@ -526,9 +601,17 @@ fn the_command_line_exports_and_reports_the_fleet_as_the_hand_merge_does() {
     // By office: the office column after the period, Japanese headers.
     let by_office = dir.path().join("office.csv");
     let out = export("office,terminal,form", &by_office);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(std::fs::read(&by_office).unwrap()).unwrap();
-    assert!(text.starts_with("\u{feff}期間,庁舎,様式,端末,"), "{}", &text[..80]);
+    assert!(
+        text.starts_with("\u{feff}期間,庁舎,様式,端末,"),
+        "{}",
+        &text[..80]
+    );
     assert!(text.contains(",本庁,") && text.contains(",北支所,"));
     // A bad grouping is refused with what it takes.
     let out = export("office,street", &by_office);
@@ -544,7 +627,11 @@ fn the_command_line_exports_and_reports_the_fleet_as_the_hand_merge_does() {
         .arg(&pdf)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = support::pdf_text(&pdf);
     assert!(text.contains("市内 端末 2 台"), "{text}");
 }
@@ -574,13 +661,21 @@ fn passwords_stay_in_their_file() {
     let out = ship(&pg.url(), &open);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(64), "{err}");
-    assert!(err.contains("chmod 640") && !err.contains(password), "{err}");
+    assert!(
+        err.contains("chmod 640") && !err.contains(password),
+        "{err}"
+    );
     // A password in the URL is refused without echoing it.
-    let with = pg.url().replace("kakanai@", &format!("kakanai:{password}@"));
+    let with = pg
+        .url()
+        .replace("kakanai@", &format!("kakanai:{password}@"));
     let out = ship(&with, &pg.password_file());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(64), "{err}");
-    assert!(err.contains("password_file") && !err.contains(password), "{err}");
+    assert!(
+        err.contains("password_file") && !err.contains(password),
+        "{err}"
+    );
     // A wrong password: the server says no, the message names the server, not the password.
     let wrong = dir.path().join("wrong.pass");
     std::fs::write(&wrong, "not-the-password\n").unwrap();
@@ -589,12 +684,21 @@ fn passwords_stay_in_their_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("kakanai@127.0.0.1") && err.contains("password") && !err.contains("not-the-password"),
+        err.contains("kakanai@127.0.0.1")
+            && err.contains("password")
+            && !err.contains("not-the-password"),
         "{err}"
     );
     assert!(outbox::status_of(&db).unwrap().last_error.is_some());
     // The right one works.
     let out = ship(&pg.url(), &pg.password_file());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(!pg.log().contains(password), "the server's log has the password");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !pg.log().contains(password),
+        "the server's log has the password"
+    );
 }

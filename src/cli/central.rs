@@ -215,6 +215,7 @@ pub fn fleet_report(
         to_day,
         &format!("市内 端末 {kiosks} 台"),
         &titles,
+        false,
     ) {
         Ok(bytes) => match std::fs::write(output, bytes) {
             Ok(()) => exit::OK,

@@ -276,8 +276,8 @@ fn start_shipping(
     use crate::usage::central::background::{Shipper, ShipperOptions};
     use crate::usage::central::{Central, ship::KioskInfo};
     let password = Some(config.usage.password_file.clone()).filter(|p| !p.as_os_str().is_empty());
-    let central = Central::new(&config.usage.central, password.as_deref())
-        .map_err(|e| e.to_string())?;
+    let central =
+        Central::new(&config.usage.central, password.as_deref()).map_err(|e| e.to_string())?;
     let mut list: Vec<String> = templates
         .iter()
         .map(|t| format!("{} {}", t.spec.id, t.spec.version))

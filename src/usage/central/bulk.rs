@@ -71,12 +71,7 @@ pub fn seed_city(
             .query_one(
                 "INSERT INTO kiosks (database_id, terminal, office, software_version, templates)
                  VALUES ($1, $2, $3, $4, 'seeded') RETURNING id",
-                &[
-                    &database_id,
-                    &terminal,
-                    &office,
-                    &env!("CARGO_PKG_VERSION"),
-                ],
+                &[&database_id, &terminal, &office, &env!("CARGO_PKG_VERSION")],
             )?
             .get(0);
         let mut tx = client.transaction()?;

@@ -130,7 +130,8 @@ const SESSION_SUMS: &str = "count(*), count(*) FILTER (WHERE s.outcome = 'printe
     count(*) FILTER (WHERE s.satisfaction = 5),
     count(*) FILTER (WHERE s.identification = 'none'), count(*) FILTER (WHERE s.identification = 'pin'),
     count(*) FILTER (WHERE s.identification = 'code_b'), count(*) FILTER (WHERE s.language <> 'ja')";
-const PRINTED_SUMS: &str = "count(*), coalesce(sum(p.copies), 0)::bigint, coalesce(sum(p.copies * p.pages), 0)::bigint,
+const PRINTED_SUMS: &str =
+    "count(*), coalesce(sum(p.copies), 0)::bigint, coalesce(sum(p.copies * p.pages), 0)::bigint,
     coalesce(sum(p.filled), 0)::bigint, coalesce(sum(p.total), 0)::bigint";
 fn key_of(r: &postgres::Row) -> FleetKey {
     FleetKey {
@@ -263,9 +264,7 @@ type Rows = Vec<postgres::Row>;
 /// Run `sql` with two integer parameters on a connection of its own.
 fn run(central: &Central, sql: &str, a: i32, b: i32) -> Result<Rows, CentralError> {
     let mut client = central.connect_read()?;
-    client
-        .query(sql, &[&a, &b])
-        .map_err(|e| central.err(e))
+    client.query(sql, &[&a, &b]).map_err(|e| central.err(e))
 }
 
 /// The rollup's rows for months `m_from..=m_to`, added in.

@@ -173,7 +173,9 @@ pub fn read_password_file(path: &Path) -> Result<zeroize::Zeroizing<String>, Cen
     );
     let first = text.lines().next().unwrap_or("").trim_end_matches('\r');
     if first.is_empty() {
-        return Err(bad("it is empty; write the password on its first line".into()));
+        return Err(bad(
+            "it is empty; write the password on its first line".into()
+        ));
     }
     Ok(zeroize::Zeroizing::new(first.to_owned()))
 }
@@ -251,7 +253,9 @@ impl Central {
 pub fn check_office(office: &str) -> Result<(), String> {
     let n = office.chars().count();
     if n > 40 || office.chars().any(|c| c.is_control() || c == ',') {
-        return Err("[usage] office: at most 40 characters, no commas or control characters".into());
+        return Err(
+            "[usage] office: at most 40 characters, no commas or control characters".into(),
+        );
     }
     Ok(())
 }
@@ -262,9 +266,13 @@ mod tests {
 
     #[test]
     fn passwords_in_urls_are_found() {
-        assert!(url_has_password("postgres://kiosk:secret@db.city.lan/usage"));
+        assert!(url_has_password(
+            "postgres://kiosk:secret@db.city.lan/usage"
+        ));
         assert!(url_has_password("postgres://db.city.lan/usage?password=x"));
-        assert!(url_has_password("postgres://db/usage?sslmode=disable&Password=x"));
+        assert!(url_has_password(
+            "postgres://db/usage?sslmode=disable&Password=x"
+        ));
         assert!(!url_has_password("postgres://kiosk@db.city.lan:5432/usage"));
         assert!(!url_has_password("postgresql://kiosk@[::1]:5432/usage"));
         assert!(!url_has_password("postgres://db.city.lan/usage"));
@@ -292,7 +300,12 @@ mod tests {
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
         assert_eq!(read_password_file(&file).unwrap().as_str(), "s3cret");
         std::fs::write(&file, "\n").unwrap();
-        assert!(read_password_file(&file).unwrap_err().to_string().contains("empty"));
+        assert!(
+            read_password_file(&file)
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
         let c = Central::new("postgres://kiosk@db.city.lan:6543/usage", None).unwrap();
         assert_eq!(c.shown(), "kiosk@db.city.lan:6543/usage");
     }

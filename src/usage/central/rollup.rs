@@ -199,7 +199,10 @@ fn upsert_sql() -> String {
     let names: Vec<&str> = COUNT_COLUMNS.to_vec();
     let placeholders: Vec<String> = (0..names.len()).map(|i| format!("${}", i + 5)).collect();
     let h = names.len() + 5;
-    let sets: Vec<String> = names.iter().map(|c| format!("{c} = t.{c} + excluded.{c}")).collect();
+    let sets: Vec<String> = names
+        .iter()
+        .map(|c| format!("{c} = t.{c} + excluded.{c}"))
+        .collect();
     let hist = |name: &str| {
         format!(
             "({name}_values, {name}_counts) = (SELECT v, c FROM kakanai_hist_merge(t.{name}_values, t.{name}_counts, excluded.{name}_values, excluded.{name}_counts))"

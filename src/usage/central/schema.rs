@@ -123,11 +123,8 @@ pub fn migrate(client: &mut postgres::Client, server: &str) -> Result<(), Centra
         if i == 0 {
             tx.batch_execute(&super::rollup::ddl()).map_err(err)?;
         }
-        tx.execute(
-            "UPDATE kakanai_schema SET version = $1",
-            &[&(i as i32 + 1)],
-        )
-        .map_err(err)?;
+        tx.execute("UPDATE kakanai_schema SET version = $1", &[&(i as i32 + 1)])
+            .map_err(err)?;
     }
     tx.commit().map_err(err)
 }

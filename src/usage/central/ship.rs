@@ -133,7 +133,10 @@ fn write(
 ) -> Result<(), postgres::Error> {
     let mut tx = client.transaction()?;
     let mut ids = std::collections::HashMap::new();
-    ids.insert(info.terminal.clone(), kiosk_id(&mut tx, info, &info.terminal)?);
+    ids.insert(
+        info.terminal.clone(),
+        kiosk_id(&mut tx, info, &info.terminal)?,
+    );
     for s in &batch.sessions {
         if !ids.contains_key(&s.terminal) {
             let id = kiosk_id(&mut tx, info, &s.terminal)?;
