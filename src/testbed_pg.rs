@@ -147,10 +147,12 @@ impl Postgres {
         // The kiosks' role and database.
         let mut admin = me.admin()?;
         let password = format!("{:032x}", rand::random::<u128>());
+        // Two statements: CREATE DATABASE refuses to run inside a multi-statement batch.
         admin
-            .batch_execute(&format!(
-                "CREATE ROLE {ROLE} LOGIN PASSWORD '{password}'; CREATE DATABASE {DATABASE} OWNER {ROLE};"
-            ))
+            .batch_execute(&format!("CREATE ROLE {ROLE} LOGIN PASSWORD '{password}'"))
+            .map_err(io::Error::other)?;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {DATABASE} OWNER {ROLE}"))
             .map_err(io::Error::other)?;
         let file = me.password_file();
         std::fs::write(&file, format!("{password}\n"))?;

@@ -57,7 +57,7 @@ pub enum CentralError {
         what: String,
     },
     /// PostgreSQL: unreachable, refused, or an SQL error.
-    #[error("central usage database {server}: {source}")]
+    #[error("central usage database {server}: {}", describe(source))]
     Postgres {
         /// `user@host:port/db`.
         server: String,
@@ -90,6 +90,18 @@ pub enum CentralError {
     /// The local usage database.
     #[error(transparent)]
     Local(#[from] StoreError),
+}
+
+/// The driver's error with the server's own message ("password authentication failed for user
+/// …"), which the driver's `Display` leaves out; never the statement's parameters.
+fn describe(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{e}: {} {}", db.severity(), db.message()),
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
+    }
 }
 
 /// Where the central database is, and how to log in (the password stays inside `config`).
