@@ -449,7 +449,10 @@ fn a_kiosk_killed_between_the_servers_commit_and_its_own_ships_again_and_counts_
     assert_eq!(count(&pg, "SELECT count(*) FROM printed"), local_printed);
     assert_eq!(
         String::from_utf8_lossy(&fleet_csv(&central(&pg), &month_form_terminal(), false)),
-        String::from_utf8_lossy(&hand_merge(&[db.clone()], &month_form_terminal()))
+        String::from_utf8_lossy(&hand_merge(
+            std::slice::from_ref(&db),
+            &month_form_terminal()
+        ))
     );
     // The kiosk's row: its office, software and template versions, last contact.
     let mut client = pg.city().unwrap();

@@ -216,9 +216,14 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// An inclusive range: of YYYYMM months, or of day numbers.
+type Span = (i64, i64);
+/// The months the rollup answers, and the day ranges the raw rows answer.
+type Plan = (Option<Span>, Vec<Span>);
+
 /// Which months the rollup answers (those wholly inside the range, for a period made of whole
 /// months) and which day ranges the raw rows must: `(first YYYYMM, last YYYYMM)`, ranges.
-fn plan(q: &Query) -> (Option<(i64, i64)>, Vec<(i64, i64)>) {
+fn plan(q: &Query) -> Plan {
     if !matches!(q.by, Period::Month | Period::FiscalYear) || q.from_day > q.to_day {
         return (None, vec![(q.from_day, q.to_day)]);
     }
