@@ -95,6 +95,10 @@ pub struct WindowConfig {
     pub decorations: bool,
     /// Scale: the layout is designed for 1920×1080; 0.5 draws it in 960×540.
     pub scale: f32,
+    /// The X output (connector) of this window's panel, as `xrandr` names it (`HDMI-1`,
+    /// `DP-2`). Set: the kiosk arranges the panels and puts the window on this one
+    /// (`src/panels.rs`), and `position` is not used. Empty: `position` places the window.
+    pub output: String,
 }
 
 impl Default for WindowConfig {
@@ -105,6 +109,7 @@ impl Default for WindowConfig {
             fullscreen: true,
             decorations: false,
             scale: 1.0,
+            output: String::new(),
         }
     }
 }

@@ -7,12 +7,16 @@
 pub mod card;
 pub mod cli;
 pub mod config;
+pub mod doctor;
 pub mod files;
 pub mod forms;
 pub mod fuzzing;
 pub mod hardening;
 pub mod kiosk;
+pub mod logging;
+pub mod panels;
 pub mod print;
+pub mod sdnotify;
 pub mod testbed;
 #[cfg(feature = "ui")]
 pub mod ui;

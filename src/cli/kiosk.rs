@@ -24,6 +24,8 @@ pub struct KioskArgs {
     pub demo_dir: PathBuf,
     /// Print start-up time and memory, then exit.
     pub measure_startup: bool,
+    /// The configuration file in use (`None`: the defaults), for the start-up self-check.
+    pub config_path: Option<PathBuf>,
 }
 
 /// The credential of the demo's admin screen (documented in the README).
@@ -95,6 +97,9 @@ pub fn run(args: KioskArgs, config: &Config, base: &Path) -> i32 {
         eprintln!("kakanai: {problem}");
         return exit::FAILED;
     }
+    if !args.demo {
+        self_check(config, args.config_path.clone(), base);
+    }
     let demo_printed = args.demo.then(|| args.demo_dir.join("printed"));
     let code = match launch(args, config, base) {
         Ok(launch) => match crate::ui::run(launch) {
@@ -158,6 +163,55 @@ pub fn printer_of(config: &Config) -> Result<(Box<dyn Printer>, PrinterStatusFn)
 /// What the clerk bar shows of the printer: its state, or what is wrong.
 pub type PrinterStatusFn = Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
 
+/// The self-check at the start of every kiosk session (`kakanai doctor`'s checks), off the UI
+/// thread so the windows do not wait for it: each finding goes to the log (the journal under
+/// systemd) and the report to the admin screen.
+fn self_check(config: &Config, config_path: Option<PathBuf>, base: &Path) {
+    let (config, base) = (config.clone(), base.to_path_buf());
+    let spawned = std::thread::Builder::new()
+        .name("doctor".into())
+        .spawn(move || {
+            let report = crate::doctor::run(&crate::doctor::Setup {
+                config: &config,
+                config_path: config_path.as_deref(),
+                base: &base,
+            });
+            report.log();
+            crate::doctor::remember(report);
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "the start-up self-check could not start");
+    }
+}
+
+/// Put each window on its panel when the configuration names the panels' outputs.
+fn place_on_panels(front: &mut WindowConfig, back: &mut WindowConfig) {
+    if front.output.is_empty() && back.output.is_empty() {
+        return;
+    }
+    match crate::panels::arrange(&front.output, &back.output) {
+        Ok(geometry) => {
+            for (w, g) in [(&mut *front, geometry[0]), (&mut *back, geometry[1])] {
+                if let Some((x, y, width, height)) = g {
+                    w.position = Some([x, y]);
+                    // The window fills its panel; the layout is drawn at `scale`.
+                    w.size = [
+                        (width as f32 / w.scale).round() as u32,
+                        (height as f32 / w.scale).round() as u32,
+                    ];
+                }
+            }
+            tracing::info!(event = "panels_arranged", ?geometry);
+        }
+        Err(e) => {
+            tracing::warn!(event = "panels_not_arranged", error = %e);
+            eprintln!(
+                "kakanai: the panels could not be arranged ({e}); using the configured positions"
+            );
+        }
+    }
+}
+
 /// Everything but the windows, from the configuration.
 pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, String> {
     let forms_dir = resource(&base.join(&config.kiosk.forms_dir));
@@ -208,6 +262,7 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
             fullscreen: false,
             decorations: true,
             scale: 2.0 / 3.0,
+            output: String::new(),
         };
         front = demo_window(0);
         back = demo_window(1290);
@@ -224,8 +279,10 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
         (printer, printer_status) = printer_of(config)?;
         demo = None;
         admin_hash = Some(config.admin.credential_hash.clone());
-        front = config.windows.front.clone();
-        back = config.windows.back.clone();
+        let (mut f, mut b) = (config.windows.front.clone(), config.windows.back.clone());
+        place_on_panels(&mut f, &mut b);
+        front = f;
+        back = b;
         export = config.admin.export_folder.clone();
     }
     let kiosk = Kiosk::new(

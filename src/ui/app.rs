@@ -521,6 +521,8 @@ impl App {
                 }
             }
             Message::Tick => {
+                // READY, then the watchdog's heartbeat: a hung window loop stops it (src/sdnotify.rs).
+                crate::sdnotify::alive();
                 let mut tasks = vec![self.dispatch(Event::Tick)];
                 let due = self
                     .last_printer_poll

@@ -439,6 +439,20 @@ fn admin(app: &App) -> Element<'_, Message> {
     if app.is_demo() {
         col = col.push(small(t("admin.demo_note"), style::LINE));
     }
+    // The self-check run at this kiosk session's start (src/doctor.rs), one line per check.
+    let doctor = crate::doctor::session_lines();
+    if !doctor.is_empty() {
+        let mut lines = Column::new().spacing(4);
+        for line in doctor {
+            let colour = if line.starts_with("ok") {
+                style::INK
+            } else {
+                style::ALERT
+            };
+            lines = lines.push(text(line).size(style::SMALL * 0.75).color(colour));
+        }
+        col = col.push(scrollable(lines).height(240));
+    }
     container(col)
         .padding([24, 48])
         .width(Length::Fill)
