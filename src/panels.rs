@@ -10,6 +10,9 @@
 
 use std::process::Command;
 
+/// Where an output sits on the X screen and its size: (x, y, width, height).
+pub type Geometry = (i32, i32, u32, u32);
+
 /// One RandR output as `xrandr --query` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
@@ -18,7 +21,7 @@ pub struct Output {
     /// A panel is plugged in.
     pub connected: bool,
     /// Where it sits on the X screen and its size, when it is on: (x, y, width, height).
-    pub geometry: Option<(i32, i32, u32, u32)>,
+    pub geometry: Option<Geometry>,
 }
 
 /// Parse `xrandr --query`.
@@ -48,7 +51,7 @@ pub fn parse_query(text: &str) -> Vec<Output> {
 }
 
 /// `1920x1080+1920+0` → (1920, 0, 1920, 1080).
-fn parse_geometry(word: &str) -> Option<(i32, i32, u32, u32)> {
+fn parse_geometry(word: &str) -> Option<Geometry> {
     let (size, rest) = word.split_once('+')?;
     let (x, y) = rest.split_once('+')?;
     let (w, h) = size.split_once('x')?;
@@ -105,7 +108,7 @@ pub fn missing(outputs: &[Output], name: &str) -> Option<String> {
 /// Arrange the named outputs (front at 0,0, back to its right, each in its preferred mode)
 /// and return each one's geometry (x, y, width, height), front first. An empty name is left
 /// alone and gives `None`.
-pub fn arrange(front: &str, back: &str) -> Result<[Option<(i32, i32, u32, u32)>; 2], String> {
+pub fn arrange(front: &str, back: &str) -> Result<[Option<Geometry>; 2], String> {
     let outputs = query()?;
     for name in [front, back].into_iter().filter(|n| !n.is_empty()) {
         if let Some(why) = missing(&outputs, name) {
