@@ -200,6 +200,9 @@ pub struct Setup<'a> {
     pub config_path: Option<&'a Path>,
     /// The folder relative paths in it resolve against.
     pub base: &'a Path,
+    /// Ask a card on the reader for its PIN counters (the command line). The kiosk's own
+    /// start-up check does not: the card may be a resident's, whom the kiosk is about to serve.
+    pub probe_card: bool,
 }
 
 /// Where the packaged, pristine copies of the templates are (to restore a broken one from).
@@ -208,7 +211,7 @@ pub const PACKAGED_FORMS: &str = "/usr/share/kakanai/forms";
 /// Run every check.
 pub fn run(setup: &Setup<'_>) -> Report {
     let mut findings = Vec::new();
-    let (reader, card) = reader_and_card(setup.config);
+    let (reader, card) = reader_and_card(setup.config, setup.probe_card);
     findings.push(reader);
     findings.extend(card);
     findings.push(printer(setup.config));
@@ -228,7 +231,7 @@ pub fn forms_dir(setup: &Setup<'_>) -> PathBuf {
     setup.base.join(&setup.config.kiosk.forms_dir)
 }
 
-fn reader_and_card(config: &Config) -> (Finding, Option<Finding>) {
+fn reader_and_card(config: &Config, probe_card: bool) -> (Finding, Option<Finding>) {
     let fix_pcscd = "start the smart-card service: `sudo systemctl enable --now pcscd.socket` \
                      (package pcscd), then run `kakanai doctor` again";
     let readers = match pcsc_reader::list_readers() {
@@ -297,6 +300,9 @@ fn reader_and_card(config: &Config) -> (Finding, Option<Finding>) {
                 ),
             )),
         );
+    }
+    if !probe_card {
+        return (found, None);
     }
     let card = match pcsc_reader::connect(Some(&reader.name))
         .and_then(|(_, mut card)| crate::card::probe(&mut card))

@@ -26,6 +26,7 @@ pub fn run(args: DoctorArgs, config: &Config, config_path: Option<&Path>, base: 
         config,
         config_path,
         base,
+        probe_card: true,
     });
     if args.log {
         report.log();

@@ -175,6 +175,7 @@ fn self_check(config: &Config, config_path: Option<PathBuf>, base: &Path) {
                 config: &config,
                 config_path: config_path.as_deref(),
                 base: &base,
+                probe_card: false,
             });
             report.log();
             crate::doctor::remember(report);
