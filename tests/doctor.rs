@@ -310,3 +310,107 @@ fn is_root() -> bool {
     // SAFETY: getuid has no preconditions.
     unsafe { libc::getuid() == 0 }
 }
+
+/// Under systemd (standard error is the stream `JOURNAL_STREAM` names) the log goes to
+/// journald's socket with structured fields. journald is stood in for by a datagram socket of
+/// the test's, bind-mounted over `/run/systemd/journal` in a private mount namespace.
+#[test]
+fn under_systemd_the_log_goes_to_the_journal_with_fields() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let journal_dir = dir.path().join("journal");
+    std::fs::create_dir(&journal_dir).unwrap();
+    let journal = std::os::unix::net::UnixDatagram::bind(journal_dir.join("socket")).unwrap();
+    journal
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let stderr = std::fs::File::create(dir.path().join("stderr")).unwrap();
+    let meta = stderr.metadata().unwrap();
+    let config = dir.path().join("kakanai.toml");
+    std::fs::write(&config, "[kiosk]\nidle_timeout_s = 120\n").unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let script = format!(
+        "mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/journal && \
+         mount --bind '{}' /run/systemd/journal && exec \"$@\"",
+        journal_dir.display()
+    );
+    let mut cmd = Command::new("unshare");
+    if !is_root() {
+        cmd.args(["--user", "--map-root-user"]);
+    }
+    let status = cmd
+        .args([
+            "--mount",
+            "sh",
+            "-c",
+            &script,
+            "sh",
+            env!("CARGO_BIN_EXE_kakanai"),
+        ])
+        .arg("--config")
+        .arg(&config)
+        .args(["-v", "doctor", "--log"])
+        .env("JOURNAL_STREAM", format!("{}:{}", meta.dev(), meta.ino()))
+        .env("TZ", "Asia/Tokyo")
+        .env("PCSCLITE_CSOCK_NAME", dir.path().join("no-pcscd.comm"))
+        .env_remove("DISPLAY")
+        .stderr(stderr)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "the doctor ran and found problems");
+    let mut entries = Vec::new();
+    let mut buf = vec![0u8; 65536];
+    while let Ok(n) = journal.recv(&mut buf) {
+        let entry = journal_fields(&buf[..n]);
+        let last = entry
+            .get("MESSAGE")
+            .is_some_and(|m| m.contains("self-check"));
+        entries.push(entry);
+        if last {
+            break;
+        }
+    }
+    let reader = entries
+        .iter()
+        .find(|e| {
+            e.get("MESSAGE")
+                .is_some_and(|m| m.starts_with("FAIL reader: pcscd is not running"))
+        })
+        .unwrap_or_else(|| panic!("the reader finding in the journal: {entries:?}"));
+    let field = |k: &str| reader.get(k).map(String::as_str);
+    assert_eq!(field("SYSLOG_IDENTIFIER"), Some("kakanai"), "{reader:?}");
+    assert_eq!(field("KAKANAI_EVENT"), Some("doctor"), "{reader:?}");
+    assert_eq!(field("KAKANAI_CHECK"), Some("reader"), "{reader:?}");
+    assert_eq!(
+        field("PRIORITY"),
+        Some("4"),
+        "a failure is a warning: {reader:?}"
+    );
+    // Nothing went to standard error meanwhile: the journal had it.
+    let said = std::fs::read_to_string(dir.path().join("stderr")).unwrap();
+    assert!(!said.contains("pcscd is not running"), "{said}");
+}
+
+/// One datagram of journald's native protocol: `KEY=value` lines, or `KEY`, a newline, the
+/// value's length as 64-bit little-endian, the value and a newline.
+fn journal_fields(mut data: &[u8]) -> std::collections::BTreeMap<String, String> {
+    let mut fields = std::collections::BTreeMap::new();
+    while !data.is_empty() {
+        let end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+        let line = &data[..end];
+        if let Some(eq) = line.iter().position(|&b| b == b'=') {
+            fields.insert(
+                String::from_utf8_lossy(&line[..eq]).into_owned(),
+                String::from_utf8_lossy(&line[eq + 1..]).into_owned(),
+            );
+            data = &data[(end + 1).min(data.len())..];
+        } else {
+            let key = String::from_utf8_lossy(line).into_owned();
+            let rest = &data[end + 1..];
+            let len = u64::from_le_bytes(rest[..8].try_into().unwrap()) as usize;
+            fields.insert(key, String::from_utf8_lossy(&rest[8..8 + len]).into_owned());
+            data = &rest[(8 + len + 1).min(rest.len())..];
+        }
+    }
+    fields
+}
