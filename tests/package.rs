@@ -512,4 +512,6 @@ fn the_session_launcher_brings_up_both_windows_on_the_idle_screen() {
         "{said}"
     );
     assert!(said.contains("printer:"), "{said}");
+    // And the clerk's bar: the reader's service is down (not "checking" for ever).
+    assert!(said.contains("ServiceDown"), "{said}");
 }
