@@ -338,33 +338,45 @@ fn reader_and_card(config: &Config, probe_card: bool) -> (Finding, Option<Findin
 }
 
 fn printer(config: &Config) -> Finding {
-    let queue = &config.printer.queue;
-    if queue.is_empty() {
-        let folder = if config.printer.folder.is_empty() {
-            "printed"
-        } else {
-            &config.printer.folder
+    if !config.printer.folder.is_empty() {
+        // The office prints from another system: PDFs into a folder, pruned after keep_s.
+        let folder = &config.printer.folder;
+        return match std::fs::create_dir_all(folder).and_then(|()| write_probe_file_io(folder)) {
+            Ok(()) => Finding::ok(
+                Check::Printer,
+                format!(
+                    "forms go as PDFs into {folder:?}, each deleted after {} s",
+                    config.printer.folder_keep_s
+                ),
+            ),
+            Err(e) => Finding::bad(
+                Check::Printer,
+                Status::Fail,
+                format!("the print folder {folder:?} cannot be written: {e}"),
+                format!("`sudo install -d -o kakanai -g kakanai -m 0700 {folder}`"),
+            ),
         };
-        return Finding::bad(
-            Check::Printer,
-            Status::Warn,
-            format!("no CUPS queue configured: forms are written as PDFs into {folder:?}"),
-            "set [printer] queue in kakanai.toml to the CUPS queue (`lpstat -p` lists them)",
-        );
     }
+    // An empty queue is the CUPS server's default queue (src/print.rs).
+    let queue = &config.printer.queue;
+    let shown = if queue.is_empty() {
+        "the default queue".to_owned()
+    } else {
+        format!("queue {queue:?}")
+    };
     let server = Some(config.printer.server.clone())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "localhost:631".into());
     match CupsPrinter::new(&server, queue).status() {
         Ok(s) if s.can_print() => Finding::ok(
             Check::Printer,
-            format!("queue {queue:?} on {server}: {}", state_word(s.state)),
+            format!("{shown} on {server}: {}", state_word(s.state)),
         ),
         Ok(s) => Finding::bad(
             Check::Printer,
             Status::Fail,
             format!(
-                "queue {queue:?} on {server} cannot print: {}{}{}",
+                "{shown} on {server} cannot print: {}{}{}",
                 state_word(s.state),
                 if s.accepting {
                     ""
@@ -404,6 +416,13 @@ fn printer(config: &Config) -> Finding {
                 ),
             )
         }
+        Err(PrintError::NoDefault(_)) => Finding::bad(
+            Check::Printer,
+            Status::Fail,
+            format!("no queue is configured and {server} has no default queue"),
+            "set [printer] queue in kakanai.toml to the kiosk's queue (`lpstat -p` lists them), \
+             or make it the default: `sudo lpadmin -d QUEUE`",
+        ),
         Err(PrintError::Unreachable { .. }) => Finding::bad(
             Check::Printer,
             Status::Fail,
@@ -600,6 +619,14 @@ fn write_probe_db(path: &Path) -> Result<(), String> {
     conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
         .map_err(|e| e.to_string())?;
     Ok(())
+}
+
+fn write_probe_file_io(dir: impl AsRef<Path>) -> std::io::Result<()> {
+    let probe = dir
+        .as_ref()
+        .join(format!(".kakanai-doctor-{}", std::process::id()));
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(&probe)
 }
 
 fn write_probe_file(dir: &Path) -> Result<(), String> {
