@@ -7,19 +7,15 @@ use super::fonts::{FontKey, Fonts};
 
 closed_set! {
     /// Where a line sits in its box: `align = "…"` of a label or a field.
+    #[derive(Default)]
     pub enum Align("alignment") {
         /// Against the left edge (the default).
+        #[default]
         Left = "left",
         /// Centred.
         Center = "center",
         /// Against the right edge.
         Right = "right",
-    }
-}
-
-impl Default for Align {
-    fn default() -> Self {
-        Align::Left
     }
 }
 

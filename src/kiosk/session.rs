@@ -193,17 +193,13 @@ pub struct KioskConfig {
 closed_set! {
     /// What happens when the card leaves the reader before the print (`[kiosk]
     /// on_card_removed`). Its data is wiped either way.
+    #[derive(Default)]
     pub enum OnRemoval("on_card_removed") {
         /// Back to "place your card": the chosen forms and answers are kept (the default).
+        #[default]
         PlaceAgain = "place-again",
         /// The session ends and the kiosk returns to the idle screen.
         Restart = "restart",
-    }
-}
-
-impl Default for OnRemoval {
-    fn default() -> Self {
-        OnRemoval::PlaceAgain
     }
 }
 
