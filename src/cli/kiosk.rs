@@ -10,9 +10,9 @@ use crate::card::sim::{CardProfile, SimKeys};
 use crate::config::{Config, WindowConfig};
 use crate::forms::Template;
 use crate::kiosk::services::{CardReader, PcscReader, SimReader};
-use crate::kiosk::{Kiosk, KioskConfig, OnRemoval};
-use crate::print::{CupsPrinter, Printer, RetainingFolder};
-use crate::ui::{Demo, Launch};
+use crate::kiosk::{Kiosk, KioskConfig};
+use crate::print::{CupsPrinter, PrintError, Printer, RetainingFolder};
+use crate::ui::{Demo, Launch, PrinterState};
 use crate::usage::Recorder;
 use crate::usage::record::Slug;
 
@@ -138,7 +138,7 @@ pub fn printer_of(config: &Config) -> Result<(Box<dyn Printer>, PrinterStatusFn)
         // The clerk bar asks every few seconds: old PDFs go then too, even with no prints.
         let status = Arc::new(move || {
             let _ = probe.prune();
-            Ok(shown.clone())
+            PrinterState::Ready(shown.clone())
         }) as PrinterStatusFn;
         return Ok((Box::new(printer), status));
     }
@@ -148,20 +148,29 @@ pub fn printer_of(config: &Config) -> Result<(Box<dyn Printer>, PrinterStatusFn)
     // An empty queue is the server's default queue, looked up at each print.
     let cups = CupsPrinter::new(&server, &config.printer.queue);
     let probe = CupsPrinter::new(&server, &config.printer.queue);
-    let status = Arc::new(move || {
-        let s = probe.status().map_err(|e| e.to_string())?;
-        let state = format!("{:?}", s.state).to_lowercase();
-        if s.can_print() {
-            Ok(state)
-        } else {
-            Err(format!("{state} {}", s.reasons.join(" ")))
+    let queue = config.printer.queue.clone();
+    let status = Arc::new(move || match probe.status() {
+        Err(e) => PrinterState::Trouble(e.for_clerk()),
+        Ok(s) => {
+            let state = format!("{:?}", s.state).to_lowercase();
+            if s.can_print() {
+                PrinterState::Ready(state)
+            } else {
+                PrinterState::Trouble(
+                    PrintError::NotReady {
+                        printer: queue.clone(),
+                        status: format!("{state} {}", s.reasons.join(" ")),
+                    }
+                    .for_clerk(),
+                )
+            }
         }
     }) as PrinterStatusFn;
     Ok((Box::new(cups), status))
 }
 
 /// What the clerk bar shows of the printer: its state, or what is wrong.
-pub type PrinterStatusFn = Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
+pub type PrinterStatusFn = Arc<dyn Fn() -> PrinterState + Send + Sync>;
 
 /// The self-check at the start of every kiosk session (`kakanai doctor`'s checks), off the UI
 /// thread so the windows do not wait for it: each finding goes to the log (the journal under
@@ -251,8 +260,8 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
         reader = Box::new(sim) as Box<dyn CardReader>;
         printer = Box::new(demo_printer) as Box<dyn Printer>;
         let shown = printed.display().to_string();
-        printer_status = Arc::new(move || Ok(shown.clone()))
-            as Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
+        printer_status = Arc::new(move || PrinterState::Ready(shown.clone()))
+            as Arc<dyn Fn() -> PrinterState + Send + Sync>;
         pcsc = None;
         admin_hash = Some(crate::kiosk::admin::hash_credential(DEMO_ADMIN)?);
         // Two windows side by side on one desktop, at two thirds of the panel's size (the size
@@ -297,11 +306,7 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
             idle_timeout_s: i64::from(config.kiosk.idle_timeout_s),
             read,
             print_timeout_s: u64::from(config.kiosk.print_timeout_s),
-            on_card_removed: if config.kiosk.on_card_removed == "restart" {
-                OnRemoval::Restart
-            } else {
-                OnRemoval::PlaceAgain
-            },
+            on_card_removed: config.kiosk.on_card_removed,
         },
     );
     Ok(Launch {
