@@ -17,7 +17,7 @@ use iced_test::Simulator;
 use kakanai::kiosk::services::SimReader;
 use kakanai::kiosk::{Kiosk, KioskConfig, OnRemoval};
 use kakanai::print::FolderPrinter;
-use kakanai::ui::app::TouchEvent;
+use kakanai::ui::screen::{self, choose, idle};
 use kakanai::ui::{App, Launch, Message, Role};
 use kakanai::usage::Recorder;
 use kakanai::usage::record::{Language, Slug};
@@ -73,8 +73,11 @@ fn screen_change(c: &mut Criterion) {
     g.bench_function("two_changes_layout", |b| {
         b.iter(|| {
             for m in [
-                Message::Touch(Role::Front, TouchEvent::Start(Language::JA)),
-                Message::Touch(Role::Front, TouchEvent::Back),
+                Message::Screen(
+                    Role::Front,
+                    screen::Message::Idle(idle::Message::Start(Language::JA)),
+                ),
+                Message::Screen(Role::Front, screen::Message::Choose(choose::Message::Back)),
             ] {
                 let _ = app.update(m);
                 let sim = Simulator::with_size(settings(), (1920.0, 1080.0), app.view(Role::Front));
@@ -86,8 +89,11 @@ fn screen_change(c: &mut Criterion) {
     g.bench_function("two_changes_layout_and_draw_2x", |b| {
         b.iter(|| {
             for m in [
-                Message::Touch(Role::Front, TouchEvent::Start(Language::JA)),
-                Message::Touch(Role::Front, TouchEvent::Back),
+                Message::Screen(
+                    Role::Front,
+                    screen::Message::Idle(idle::Message::Start(Language::JA)),
+                ),
+                Message::Screen(Role::Front, screen::Message::Choose(choose::Message::Back)),
             ] {
                 let _ = app.update(m);
                 let mut sim =

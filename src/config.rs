@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::card::{ReadOptions, TrustAnchors};
+use crate::kiosk::OnRemoval;
 
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -67,7 +68,7 @@ pub struct KioskSection {
     pub print_timeout_s: u32,
     /// The card taken off mid-flow: "place-again" (keep the forms and answers, ask for the
     /// card again) or "restart" (end the session).
-    pub on_card_removed: String,
+    pub on_card_removed: OnRemoval,
     /// The usage database.
     pub usage_db: PathBuf,
     /// The form templates.
@@ -80,7 +81,7 @@ impl Default for KioskSection {
             window: "1".into(),
             idle_timeout_s: 120,
             print_timeout_s: 120,
-            on_card_removed: "place-again".into(),
+            on_card_removed: OnRemoval::PlaceAgain,
             usage_db: PathBuf::from("/var/lib/kakanai/usage.db"),
             forms_dir: PathBuf::from("forms"),
         }
@@ -124,6 +125,10 @@ pub struct WindowConfig {
     pub decorations: bool,
     /// Scale: the layout is designed for 1920×1080; 0.5 draws it in 960×540.
     pub scale: f32,
+    /// The X output (connector) of this window's panel, as `xrandr` names it (`HDMI-1`,
+    /// `DP-2`). Set: the kiosk arranges the panels and puts the window on this one
+    /// (`src/panels.rs`), and `position` is not used. Empty: `position` places the window.
+    pub output: String,
 }
 
 impl Default for WindowConfig {
@@ -134,6 +139,7 @@ impl Default for WindowConfig {
             fullscreen: true,
             decorations: false,
             scale: 1.0,
+            output: String::new(),
         }
     }
 }
@@ -319,14 +325,6 @@ impl Config {
                 ))
             })?;
         }
-        if !matches!(
-            config.kiosk.on_card_removed.as_str(),
-            "place-again" | "restart"
-        ) {
-            return Err(err(
-                "[kiosk] on_card_removed: must be \"place-again\" or \"restart\"".into(),
-            ));
-        }
         for (name, w) in [
             ("front", &config.windows.front),
             ("back", &config.windows.back),
@@ -471,6 +469,28 @@ mod tests {
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         let e = Config::load(&path, false).unwrap_err().to_string();
         assert!(e.contains("FIFO"), "{e}");
+    }
+
+    #[test]
+    fn a_value_outside_a_closed_set_names_the_line_and_the_allowed_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kakanai.toml");
+        std::fs::write(
+            &path,
+            "[kiosk]\nwindow = \"2\"\non_card_removed = \"eject\"\n",
+        )
+        .unwrap();
+        let e = Config::load(&path, true).unwrap_err().to_string();
+        assert!(
+            e.contains("kakanai.toml")
+                && e.contains("line 3")
+                && e.contains("\"eject\"")
+                && e.contains("place-again, restart"),
+            "{e}"
+        );
+        std::fs::write(&path, "[kiosk]\non_card_removed = \"restart\"\n").unwrap();
+        let c = Config::load(&path, true).unwrap();
+        assert_eq!(c.0.kiosk.on_card_removed, OnRemoval::Restart);
     }
 
     #[test]

@@ -36,10 +36,8 @@ fn main() {
     };
     let filter =
         EnvFilter::try_from_env("KAKANAI_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    // The journal under systemd, standard error otherwise (src/logging.rs).
+    kakanai::logging::init(filter);
 
     let (config_path, must_exist) = match &cli.config {
         Some(p) => (p.clone(), true),
@@ -65,6 +63,7 @@ fn main() {
                 demo: cli.demo,
                 demo_dir: cli.demo_dir,
                 measure_startup: cli.measure_startup,
+                config_path: Some(config_path.clone()).filter(|p| p.exists()),
             },
             &config,
             Path::new(&base),
@@ -78,6 +77,12 @@ fn main() {
         Some(Command::Kpi(command)) => kakanai::cli::kpi::run(command, &config, Path::new(&base)),
         Some(Command::Printers(args)) => kakanai::cli::print::printers(args, &config),
         Some(Command::Print(args)) => kakanai::cli::print::print(args, &config),
+        Some(Command::Doctor(args)) => kakanai::cli::doctor::run(
+            args,
+            &config,
+            Some(config_path.as_path()).filter(|p| p.exists()),
+            Path::new(&base),
+        ),
     };
     std::process::exit(code);
 }

@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 use ipp::operation::IppOperation;
 use ipp::prelude::*;
 
+use crate::i18n::Text;
+
 /// What a printer says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrinterStatus {
@@ -168,40 +170,41 @@ pub enum PrintError {
 }
 
 impl PrintError {
-    /// What happened, in Japanese, for the clerk's window (the English text is for the CLI
-    /// and the logs). CUPS's own keywords (`media-jam`, `stopped` …) are kept as CUPS says
-    /// them: they are what the printer's manual and `lpstat` show.
-    pub fn for_clerk(&self) -> String {
+    /// What happened, for the clerk's window, as a catalog sentence ([`crate::i18n`]; the
+    /// English `Display` text is for the CLI and the logs). CUPS's own keywords (`media-jam`,
+    /// `stopped` …) are kept as CUPS says them: they are what the printer's manual and
+    /// `lpstat` show.
+    pub fn for_clerk(&self) -> Text {
         match self {
             PrintError::Unreachable { server, .. } => {
-                format!("印刷サービス（CUPS, {server}）に接続できません")
+                Text::new("error.print.unreachable").arg("server", server)
             }
-            PrintError::NoSuchPrinter(name) => format!("プリンタ「{name}」が登録されていません"),
-            PrintError::NotReady { printer, status } => {
-                format!("プリンタ「{printer}」が印刷できない状態です：{status}")
+            PrintError::NoSuchPrinter(name) => {
+                Text::new("error.print.no_printer").arg("name", name)
             }
+            PrintError::NotReady { printer, status } => Text::new("error.print.not_ready")
+                .arg("printer", printer)
+                .arg("status", status),
             PrintError::JobFailed {
                 printer,
                 state,
                 reasons,
-            } => format!(
-                "プリンタ「{printer}」の印刷が終わりませんでした（{state:?}）{}",
-                reasons_text(reasons)
-            ),
+            } => Text::new("error.print.job_failed")
+                .arg("printer", printer)
+                .arg("state", format!("{state:?}"))
+                .arg("reasons", reasons_text(reasons)),
             PrintError::Timeout {
                 printer,
                 seconds,
                 reasons,
-            } => format!(
-                "プリンタ「{printer}」の印刷が {seconds} 秒で終わらず、取り消しました{}",
-                reasons_text(reasons)
-            ),
-            PrintError::Protocol(what) => format!("印刷サービスが予期しない応答をしました：{what}"),
-            PrintError::Folder(e) => format!("印刷先のフォルダに書き込めません：{e}"),
+            } => Text::new("error.print.timeout")
+                .arg("printer", printer)
+                .arg("seconds", seconds)
+                .arg("reasons", reasons_text(reasons)),
+            PrintError::Protocol(what) => Text::new("error.print.protocol").arg("what", what),
+            PrintError::Folder(e) => Text::new("error.print.folder").arg("what", e),
             PrintError::NoDefault(server) => {
-                format!(
-                    "プリンタが設定されておらず、印刷サービス（{server}）に既定のプリンタもありません"
-                )
+                Text::new("error.print.no_default").arg("server", server)
             }
         }
     }
@@ -215,8 +218,9 @@ fn reasons_text(reasons: &[String]) -> String {
     }
 }
 
-/// A printer the kiosk can print on.
-pub trait Printer: Send {
+/// A printer the kiosk can print on. `Sync`: the kiosk's print runs on a worker thread while
+/// the clerk bar asks for the printer's state.
+pub trait Printer: Send + Sync {
     /// Its name, for the clerk.
     fn name(&self) -> String;
     /// Its state now.

@@ -241,6 +241,32 @@ fn merge_refuses_overlaps_mixed_periods_and_groupings_and_bad_numbers() {
     assert_eq!(column_sum(&out, "利用件数"), column_sum(&all, "利用件数"));
     assert_eq!(column_sum(&all, "利用件数"), sessions(&db) as u64);
 
+    // A merged report merged again with one of its own inputs: that terminal is in both.
+    let other_db = real_db(dir.path(), "t3.db", 3);
+    let other_csv = dir.path().join("t3.csv");
+    export(
+        &other_db,
+        &other_csv,
+        "2026-03-01",
+        "2026-05-31",
+        "month",
+        "",
+    );
+    let office = dir.path().join("merged.csv");
+    let o = run(&["kpi", "merge", s(&all), s(&other_csv), "-o", s(&office)]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = run(&["kpi", "merge", s(&office), s(&all), "-o", s(&out)]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(err(&o).contains("same terminal"), "{}", err(&o));
+    // …while the merged report alone merges to itself.
+    let again = dir.path().join("again.csv");
+    let o = run(&["kpi", "merge", s(&office), "-o", s(&again)]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(
+        std::fs::read(&again).unwrap(),
+        std::fs::read(&office).unwrap()
+    );
+
     // Week rows with month rows; a grouping with another.
     let weeks = dir.path().join("weeks.csv");
     export(&db, &weeks, "2026-03-01", "2026-05-31", "week", "");

@@ -37,16 +37,16 @@ fn kiosk(forms: &Path, printer: Box<dyn Printer>, db: &Path, print_timeout_s: u6
 
 /// Idle → 住民票 → card + PIN → preview.
 fn to_preview(k: &mut Kiosk) {
-    k.handle(Event::Start(Language::JA));
-    k.handle(Event::ToggleForm("juminhyo".into()));
-    k.handle(Event::Next);
-    assert_eq!(k.handle(Event::CardInserted), &Screen::Pin);
+    k.run(Event::Start(Language::JA));
+    k.run(Event::ToggleForm("juminhyo".into()));
+    k.run(Event::Next);
+    assert_eq!(k.run(Event::CardInserted), &Screen::Pin);
     for d in [1, 2, 3, 4] {
-        k.handle(Event::PinDigit(d));
+        k.run(Event::PinDigit(d));
     }
     assert_eq!(k.screen(), &Screen::Confirm);
-    k.handle(Event::Next);
-    assert_eq!(k.handle(Event::Next), &Screen::Preview);
+    k.run(Event::Next);
+    assert_eq!(k.run(Event::Next), &Screen::Preview);
 }
 
 fn forms() -> PathBuf {
@@ -76,13 +76,14 @@ fn a_paused_queue_fails_at_once_in_plain_words_and_prints_when_resumed() {
     let mut k = kiosk(&forms(), Box::new(printer), &db, 30);
     to_preview(&mut k);
     let started = Instant::now();
-    let screen = k.handle(Event::Print).clone();
+    let screen = k.run(Event::Print).clone();
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "refused before sending, not after a timeout"
     );
     match &screen {
-        Screen::SeeClerk(ClerkReason::PrintFailed(m)) => {
+        Screen::SeeClerk(ClerkReason::PrintFailed(e)) => {
+            let m = e.for_clerk().in_language(Language::JA);
             assert!(m.contains("kiosk") && m.contains("stopped"), "{m}")
         }
         other => panic!("{other:?}"),
@@ -90,11 +91,11 @@ fn a_paused_queue_fails_at_once_in_plain_words_and_prints_when_resumed() {
     assert!(listener.received().is_empty());
     // The clerk resumes the queue and retries: the same forms print.
     cupsd.admin("cupsenable", &["kiosk"]).unwrap();
-    assert_eq!(k.handle(Event::Print), &Screen::Done);
+    assert_eq!(k.run(Event::Print), &Screen::Done);
     let file = dir.path().join("job.pdf");
     std::fs::write(&file, received(&listener)).unwrap();
     assert!(pdf_text(&file).contains("山田"));
-    k.handle(Event::Finish);
+    k.run(Event::Finish);
     assert_eq!(session_log(&db, "outcome"), ["Integer(0)"]);
 }
 
@@ -121,7 +122,7 @@ fn cupsd_gone_mid_job_ends_the_print_within_its_timeout_and_the_session_can_end(
         cupsd
     });
     let started = Instant::now();
-    let screen = k.handle(Event::Print).clone();
+    let screen = k.run(Event::Print).clone();
     let took = started.elapsed();
     let _cupsd = stopper.join().unwrap();
     assert!(
@@ -129,11 +130,11 @@ fn cupsd_gone_mid_job_ends_the_print_within_its_timeout_and_the_session_can_end(
         "the print call returned ({took:?})"
     );
     match &screen {
-        Screen::SeeClerk(ClerkReason::PrintFailed(m)) => assert!(!m.is_empty()),
+        Screen::SeeClerk(ClerkReason::PrintFailed(e)) => assert!(!e.to_string().is_empty()),
         other => panic!("{other:?}"),
     }
     // The resident can leave; the session is logged once, as a print error.
-    assert_eq!(k.handle(Event::Reset), &Screen::Idle);
+    assert_eq!(k.run(Event::Reset), &Screen::Idle);
     assert_eq!(session_log(&db, "outcome"), ["Integer(4)"]);
     drop(hold);
 }
@@ -156,8 +157,8 @@ fn a_template_deleted_or_broken_under_the_running_kiosk_still_prints_what_was_lo
     std::fs::remove_file(copy.join("juminhyo.toml")).unwrap();
     std::fs::write(copy.join("zei-shomei.toml"), "title = [broken").unwrap();
     to_preview(&mut k);
-    assert_eq!(k.handle(Event::Print), &Screen::Done);
-    k.handle(Event::Finish);
+    assert_eq!(k.run(Event::Print), &Screen::Done);
+    k.run(Event::Finish);
     let pdf = support::first_printed(&out);
     assert!(pdf_text(&pdf).contains("住民票"));
     // The next start names the broken file and the line, and keeps the good forms.

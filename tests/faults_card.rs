@@ -36,14 +36,14 @@ fn insert(pcscd: &Pcscd, faults: Faults) -> InsertedCard {
 }
 
 fn to_card_screen(k: &mut Kiosk) {
-    k.handle(Event::Start(Language::JA));
-    k.handle(Event::ToggleForm("juminhyo".into()));
-    assert_eq!(k.handle(Event::Next), &Screen::PlaceCard);
+    k.run(Event::Start(Language::JA));
+    k.run(Event::ToggleForm("juminhyo".into()));
+    assert_eq!(k.run(Event::Next), &Screen::PlaceCard);
 }
 
 fn pin(k: &mut Kiosk) -> Screen {
     for d in [1, 2, 3, 4] {
-        k.handle(Event::PinDigit(d));
+        k.run(Event::PinDigit(d));
     }
     k.screen().clone()
 }
@@ -67,7 +67,7 @@ fn the_card_taken_off_at_any_apdu_leaves_no_data_and_one_record() {
         );
         to_card_screen(&mut k);
         let started = Instant::now();
-        let mut screen = k.handle(Event::CardInserted).clone();
+        let mut screen = k.run(Event::CardInserted).clone();
         if screen == Screen::Pin {
             screen = pin(&mut k);
             if screen == Screen::PlaceCard {
@@ -88,7 +88,7 @@ fn the_card_taken_off_at_any_apdu_leaves_no_data_and_one_record() {
             }
             other => panic!("after {after} APDUs: {other:?}"),
         }
-        assert_eq!(k.handle(Event::Reset), &Screen::Idle);
+        assert_eq!(k.run(Event::Reset), &Screen::Idle);
         drop(card);
     }
     // The sweep crossed the read itself: the card left between VERIFY and the end of the read
@@ -115,20 +115,20 @@ fn a_slow_card_reads_and_pcscd_killed_mid_read_is_survived() {
     };
     let card = insert(&pcscd, slow);
     to_card_screen(&mut k);
-    assert_eq!(k.handle(Event::CardInserted), &Screen::Pin);
+    assert_eq!(k.run(Event::CardInserted), &Screen::Pin);
     let started = Instant::now();
     assert_eq!(pin(&mut k), Screen::Confirm);
     assert!(
         started.elapsed() > Duration::from_millis(300),
         "it was slow"
     );
-    k.handle(Event::Reset);
+    k.run(Event::Reset);
     drop(card);
 
     // pcscd killed 300 ms into a slow read.
     let card = insert(&pcscd, slow);
     to_card_screen(&mut k);
-    assert_eq!(k.handle(Event::CardInserted), &Screen::Pin);
+    assert_eq!(k.run(Event::CardInserted), &Screen::Pin);
     let ports = pcscd.ports;
     let killer = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(300));
@@ -149,14 +149,14 @@ fn a_slow_card_reads_and_pcscd_killed_mid_read_is_survived() {
         "{screen:?}"
     );
     assert!(k.data().is_none());
-    assert_eq!(k.handle(Event::Reset), &Screen::Idle);
+    assert_eq!(k.run(Event::Reset), &Screen::Idle);
 
     // pcscd back: the next resident is served.
     let pcscd = Pcscd::start_with(ports).unwrap();
     let _card = insert(&pcscd, Faults::default());
     to_card_screen(&mut k);
-    assert_eq!(k.handle(Event::CardInserted), &Screen::Pin);
+    assert_eq!(k.run(Event::CardInserted), &Screen::Pin);
     assert_eq!(pin(&mut k), Screen::Confirm);
-    k.handle(Event::Reset);
+    k.run(Event::Reset);
     assert_eq!(session_log(&dir.path().join("usage.db"), "id").len(), 3);
 }

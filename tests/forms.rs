@@ -358,6 +358,38 @@ fn broken_templates_are_refused_with_file_line_and_field() {
         errors.iter().any(|e| e.contains("unknown font \"comic\"")),
         "{errors:?}"
     );
+    // Every closed set (kind, font, align, mark, format, paper, orientation) is refused while
+    // the file is read, with its line and the values allowed.
+    for (replace, with, message) in [
+        (
+            "kind = \"kana\"",
+            "kind = \"dropdown\"",
+            "unknown question kind \"dropdown\" (choice, choices, count, number, kana, staff_text)",
+        ),
+        (
+            "mark = \"circle\"",
+            "mark = \"cross\"",
+            "unknown mark \"cross\" (circle, tick)",
+        ),
+        (
+            "align = \"right\"",
+            "align = \"middle\"",
+            "unknown alignment \"middle\" (left, center, right)",
+        ),
+        (
+            "format = \"wareki\"",
+            "format = \"heisei\"",
+            "unknown format \"heisei\" (wareki, wareki-numbers, seireki, iso, fullwidth)",
+        ),
+    ] {
+        let errors = broken(replace, with);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with(&format!("{}: ", line_of(replace))) && e.contains(message)),
+            "{with}: {errors:?}"
+        );
+    }
     let errors = broken("source = \"answer.purpose\"", "source = \"answer.porpose\"");
     assert!(
         errors

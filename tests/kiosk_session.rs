@@ -67,7 +67,7 @@ fn setup_with(
 impl Setup {
     fn send(&mut self, event: Event) -> Screen {
         self.clock.fetch_add(3, Ordering::SeqCst);
-        self.kiosk.handle(event).clone()
+        self.kiosk.run(event).clone()
     }
 
     /// Start in `language`, choose `forms`, and go on to "place your card" (the PIN is the
@@ -329,7 +329,7 @@ fn a_print_failure_keeps_the_forms_for_the_clerks_retry() {
     k.through_questions();
     let screen = k.send(Event::Print);
     assert!(
-        matches!(&screen, Screen::SeeClerk(ClerkReason::PrintFailed(m)) if m.contains("media-jam")),
+        matches!(&screen, Screen::SeeClerk(ClerkReason::PrintFailed(e)) if e.for_clerk().in_language(Language::JA).contains("media-jam")),
         "{screen:?}"
     );
     assert!(k.kiosk.pdf().is_some(), "the forms were lost");
@@ -383,12 +383,12 @@ fn going_back_keeps_the_answers_and_an_idle_kiosk_times_out() {
     assert_eq!(k.kiosk.countdown(), None);
     k.clock.fetch_add(100, Ordering::SeqCst);
     assert_eq!(k.kiosk.countdown(), Some(20));
-    assert_eq!(k.kiosk.handle(Event::Tick).clone(), Screen::Preview);
-    k.kiosk.handle(Event::StillHere);
+    assert_eq!(k.kiosk.run(Event::Tick).clone(), Screen::Preview);
+    k.kiosk.run(Event::StillHere);
     assert_eq!(k.kiosk.countdown(), None);
     // Nobody touches the screen for the timeout: the session ends and everything is wiped.
     k.clock.fetch_add(121, Ordering::SeqCst);
-    assert_eq!(k.kiosk.handle(Event::Tick).clone(), Screen::Idle);
+    assert_eq!(k.kiosk.run(Event::Tick).clone(), Screen::Idle);
     assert!(k.kiosk.data().is_none() && k.kiosk.pdf().is_none());
     assert_eq!(k.log("outcome"), ["Integer(2)"], "timed out");
     assert!(k.printed_text().is_empty());

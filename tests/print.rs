@@ -5,6 +5,7 @@
 
 mod support;
 
+use kakanai::ui::PrinterState as ClerkPrinterState;
 use std::time::Duration;
 
 use kakanai::print::{
@@ -358,9 +359,13 @@ fn a_kiosk_without_a_queue_prints_on_the_servers_default_queue() {
         .print(b"%PDF-1.7 a", "t", Duration::from_secs(10), &mut |_| {})
         .unwrap_err();
     assert!(matches!(err, PrintError::NoDefault(_)), "{err:?}");
-    assert!(status().is_err());
+    assert!(matches!(status(), ClerkPrinterState::Trouble(_)));
     cupsd.admin("lpadmin", &["-d", "office"]).unwrap();
-    assert!(status().is_ok(), "{:?}", status());
+    assert!(
+        matches!(status(), ClerkPrinterState::Ready(_)),
+        "{:?}",
+        status()
+    );
     printer
         .print(
             b"%PDF-1.7 to the default",

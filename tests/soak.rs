@@ -180,7 +180,7 @@ impl Run {
 
     fn send(&mut self, e: Event) -> Screen {
         self.clock.fetch_add(2, Ordering::SeqCst);
-        self.kiosk.handle(e).clone()
+        self.kiosk.run(e).clone()
     }
     fn place(&mut self, p: &CardProfile) {
         *self.slot.lock().unwrap() = Some(SimCard::new(p, keys()));

@@ -16,12 +16,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use iced::Theme;
 use iced_test::Simulator;
 use kakanai::card::sim::SimCard;
+use kakanai::i18n::t;
 use kakanai::kiosk::services::{SimReader, SimSlot};
 use kakanai::kiosk::{ClerkReason, Kiosk, KioskConfig, Screen};
 use kakanai::print::{CupsPrinter, FolderPrinter, Printer};
 use kakanai::testbed::{Cupsd, RawListener};
-use kakanai::ui::app::TouchEvent;
-use kakanai::ui::catalog::t;
+use kakanai::ui::screen::{self, admin, clerk_bar, questions, staff_entry};
 use kakanai::ui::{App, Demo, Launch, Message, Role};
 use kakanai::usage::Recorder;
 use kakanai::usage::record::{Language, Slug};
@@ -115,7 +115,7 @@ impl Ui {
             self.tap(&format!("form.{f}"));
         }
         let n = forms.len().to_string();
-        let next = kakanai::ui::catalog::tf(self.lang(), "choose.next", &[("n", &n)]);
+        let next = kakanai::i18n::tf(self.lang(), "choose.next", &[("n", &n)]);
         self.tap_on(Role::Front, &next);
         assert_eq!(self.screen(), Screen::PlaceCard);
     }
@@ -131,20 +131,22 @@ impl Ui {
     }
 
     fn screen(&self) -> Screen {
-        self.app
-            .kiosk()
-            .expect("no background work")
-            .screen()
-            .clone()
+        self.app.kiosk().screen().clone()
     }
 
     fn place(&mut self, card: &str) {
-        let _ = self.app.update(Message::DemoPick(card.into()));
-        let _ = self.app.update(Message::DemoCard(true));
+        let _ = self
+            .app
+            .update(Message::Bar(clerk_bar::Message::DemoPick(card.into())));
+        let _ = self
+            .app
+            .update(Message::Bar(clerk_bar::Message::DemoCard(true)));
     }
 
     fn take_card(&mut self) {
-        let _ = self.app.update(Message::DemoCard(false));
+        let _ = self
+            .app
+            .update(Message::Bar(clerk_bar::Message::DemoCard(false)));
     }
 
     fn printed(&self) -> Vec<String> {
@@ -203,7 +205,7 @@ fn juminhyo_with_pin(u: &mut Ui, language: Language) {
     u.shot("02-choose");
     u.tap_on(Role::Front, &t(language, "form.juminhyo"));
     u.shot("03-chosen");
-    let next = kakanai::ui::catalog::tf(language, "choose.next", &[("n", "1")]);
+    let next = kakanai::i18n::tf(language, "choose.next", &[("n", "1")]);
     u.tap_on(Role::Front, &next);
     assert_eq!(u.screen(), Screen::PlaceCard);
     u.shot("04-place-card");
@@ -215,7 +217,7 @@ fn juminhyo_with_pin(u: &mut Ui, language: Language) {
     );
     assert!(u.shows(
         Role::Front,
-        &kakanai::ui::catalog::tf(language, "pin.tries", &[("n", "3")])
+        &kakanai::i18n::tf(language, "pin.tries", &[("n", "3")])
     ));
     u.pin("12");
     u.shot("05-pin");
@@ -254,7 +256,7 @@ fn a_pin_session_on_the_front_prints_the_residents_juminhyo_in_six_taps() {
     u.tap("survey.4");
     u.tap("done.finish");
     assert_eq!(u.screen(), Screen::Idle);
-    assert!(u.app.kiosk().unwrap().data().is_none());
+    assert!(u.app.kiosk().data().is_none());
     assert_eq!(u.log("outcome"), ["Integer(0)"]);
     assert_eq!(u.log("satisfaction"), ["Integer(4)"]);
     assert_eq!(u.log("assisted"), ["Integer(0)"], "nobody touched the back");
@@ -313,7 +315,7 @@ fn a_wrong_pin_counts_down_and_the_guard_sends_the_resident_to_the_clerk() {
     assert_eq!(u.screen(), Screen::Pin);
     assert!(u.shows(
         Role::Front,
-        &kakanai::ui::catalog::tf(Language::JA, "pin.tries", &[("n", "2")])
+        &kakanai::i18n::tf(Language::JA, "pin.tries", &[("n", "2")])
     ));
     u.shot("12-pin-wrong");
     u.pin("9999");
@@ -350,18 +352,26 @@ fn with_no_card_the_clerk_enters_the_data_on_the_back_and_the_session_is_staff_o
     assert_eq!(u.screen(), Screen::StaffEntry);
     assert!(u.shows(Role::Front, &t(Language::JA, "staff.front_title")));
     use kakanai::kiosk::entry::StaffField;
-    let _ = u.app.update(Message::StaffRomaji(true));
-    let _ = u
-        .app
-        .update(Message::Staff(StaffField::Name, "suzuki hanako".into()));
-    let _ = u.app.update(Message::StaffRomaji(false));
-    let _ = u.app.update(Message::Staff(
+    let mut form = |f: staff_entry::Form| {
+        let _ = u.app.update(Message::Screen(
+            Role::Back,
+            screen::Message::StaffEntry(staff_entry::Message::Form(f)),
+        ));
+    };
+    form(staff_entry::Form::Romaji(true));
+    form(staff_entry::Form::Field(
+        StaffField::Name,
+        "suzuki hanako".into(),
+    ));
+    form(staff_entry::Form::Romaji(false));
+    form(staff_entry::Form::Field(
         StaffField::Address,
         "東京都青梅市日向和田３丁目".into(),
     ));
-    let _ = u
-        .app
-        .update(Message::Staff(StaffField::Birth, "1990-12-24".into()));
+    form(staff_entry::Form::Field(
+        StaffField::Birth,
+        "1990-12-24".into(),
+    ));
     u.tap_on(Role::Back, &t(Language::JA, "sex.female"));
     u.shot("14-staff-entry");
     u.tap_on(Role::Back, &t(Language::JA, "staff.save"));
@@ -389,12 +399,9 @@ fn a_card_taken_off_mid_flow_wipes_its_data_and_asks_for_it_again() {
     u.pin("1234");
     u.tap("confirm.ok");
     // A furigana typed on the kana keyboard survives the card's removal.
-    let _ = u.app.update(Message::Edit(
+    let _ = u.app.update(Message::Screen(
         Role::Front,
-        kakanai::ui::app::EditTarget::Kana {
-            form: 0,
-            question: "furigana".into(),
-        },
+        screen::Message::Questions(questions::Message::Edit("furigana".into())),
     ));
     for k in ["ヤ", "マ", "タ"] {
         u.tap_on(Role::Front, k);
@@ -403,20 +410,17 @@ fn a_card_taken_off_mid_flow_wipes_its_data_and_asks_for_it_again() {
     u.shot("15-kana");
     u.tap("key.done");
     assert_eq!(
-        u.app.kiosk().unwrap().answers(0).unwrap().get("furigana"),
+        u.app.kiosk().answers(0).unwrap().get("furigana"),
         Some("ヤマダ")
     );
     u.take_card();
     assert_eq!(u.screen(), Screen::PlaceCard);
-    assert!(
-        u.app.kiosk().unwrap().data().is_none(),
-        "the card's data is wiped"
-    );
+    assert!(u.app.kiosk().data().is_none(), "the card's data is wiped");
     u.place("standard");
     u.pin("1234");
     u.tap("confirm.ok");
     assert_eq!(
-        u.app.kiosk().unwrap().answers(0).unwrap().get("furigana"),
+        u.app.kiosk().answers(0).unwrap().get("furigana"),
         Some("ヤマダ"),
         "what the resident entered is kept"
     );
@@ -441,7 +445,7 @@ fn going_back_from_the_preview_keeps_every_choice_and_answer() {
     assert_eq!(u.screen(), Screen::Questions { form: 1 });
     u.tap("nav.back");
     assert_eq!(u.screen(), Screen::Questions { form: 0 });
-    let a = u.app.kiosk().unwrap().answers(0).unwrap();
+    let a = u.app.kiosk().answers(0).unwrap();
     assert_eq!(
         (a.get("copies"), a.get("target")),
         (Some("2"), Some("household"))
@@ -451,16 +455,16 @@ fn going_back_from_the_preview_keeps_every_choice_and_answer() {
     u.tap("nav.back");
     u.tap("nav.back");
     assert_eq!(u.screen(), Screen::ChooseForms);
-    assert_eq!(u.app.kiosk().unwrap().chosen(), ["juminhyo", "zei-shomei"]);
+    assert_eq!(u.app.kiosk().chosen(), ["juminhyo", "zei-shomei"]);
     u.tap_on(
         Role::Front,
-        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "2")]),
+        &kakanai::i18n::tf(Language::JA, "choose.next", &[("n", "2")]),
     );
     // The card is still on the reader: checked again at once, and the PIN asked again.
     assert_eq!(u.screen(), Screen::Pin);
     u.pin("1234");
     u.tap("confirm.ok");
-    let a = u.app.kiosk().unwrap().answers(0).unwrap();
+    let a = u.app.kiosk().answers(0).unwrap();
     assert_eq!(a.get("copies"), Some("2"));
     u.tap("nav.next");
     u.tap("nav.next");
@@ -480,20 +484,23 @@ fn the_clerk_takes_over_from_the_back_and_the_session_counts_as_assisted() {
     u.tap_on(Role::Back, &t(Language::JA, "form.juminhyo"));
     u.tap_on(
         Role::Back,
-        &kakanai::ui::catalog::tf(Language::JA, "choose.next", &[("n", "1")]),
+        &kakanai::i18n::tf(Language::JA, "choose.next", &[("n", "1")]),
     );
     u.place("standard");
     u.pin("1234");
     // The clerk corrects the address (take-over mode makes every field editable).
     u.tap_on(Role::Back, &t(Language::JA, "clerk.correct"));
-    let _ = u.app.update(Message::Staff(
-        kakanai::kiosk::entry::StaffField::Address,
-        "東京都青梅市東青梅１丁目１１番地の２".into(),
+    let _ = u.app.update(Message::Screen(
+        Role::Back,
+        screen::Message::Confirm(screen::confirm::Message::Form(staff_entry::Form::Field(
+            kakanai::kiosk::entry::StaffField::Address,
+            "東京都青梅市東青梅１丁目１１番地の２".into(),
+        ))),
     ));
     u.shot("17-correction");
     u.tap_on(Role::Back, &t(Language::JA, "staff.save"));
     assert_eq!(
-        u.app.kiosk().unwrap().data().unwrap().address(),
+        u.app.kiosk().data().unwrap().address(),
         "東京都青梅市東青梅１丁目１１番地の２"
     );
     u.tap_on(Role::Back, &t(Language::JA, "confirm.ok"));
@@ -522,7 +529,7 @@ fn an_idle_kiosk_counts_down_on_both_screens_and_wipes_the_session() {
     u.clock.fetch_add(61, Ordering::SeqCst);
     let _ = u.app.update(Message::Tick);
     assert_eq!(u.screen(), Screen::Idle);
-    assert!(u.app.kiosk().unwrap().data().is_none());
+    assert!(u.app.kiosk().data().is_none());
     assert_eq!(u.log("outcome"), ["Integer(2)"]);
     assert!(u.printed().is_empty());
 }
@@ -606,27 +613,33 @@ fn the_admin_screen_opens_with_the_credential_and_exports_counts() {
     juminhyo_with_pin(&mut u, Language::JA);
     u.tap("done.finish");
     u.tap_on(Role::Back, &t(Language::JA, "clerk.admin"));
-    let _ = u.app.update(Message::AdminSecret("1111".into()));
-    let _ = u.app.update(Message::AdminEnter);
+    let _ = u
+        .app
+        .update(Message::Admin(admin::Message::Secret("1111".into())));
+    let _ = u.app.update(Message::Admin(admin::Message::Enter));
     assert!(u.shows(
         Role::Back,
-        &kakanai::ui::catalog::tf(Language::JA, "admin.wrong", &[("left", "4")])
+        &kakanai::i18n::tf(Language::JA, "admin.wrong", &[("left", "4")])
     ));
     assert!(!u.shows(Role::Back, &t(Language::JA, "admin.title")));
-    let _ = u.app.update(Message::AdminSecret("2468".into()));
-    let _ = u.app.update(Message::AdminEnter);
+    let _ = u
+        .app
+        .update(Message::Admin(admin::Message::Secret("2468".into())));
+    let _ = u.app.update(Message::Admin(admin::Message::Enter));
     assert!(u.shows(Role::Back, &t(Language::JA, "admin.title")));
     // Today's count: one 住民票 printed on the session clock's day.
     assert!(u.shows(
         Role::Back,
-        &kakanai::ui::catalog::tf(
+        &kakanai::i18n::tf(
             Language::JA,
             "admin.sessions",
             &[("today", "1"), ("month", "1")]
         )
     ));
     u.shot("23-admin");
-    let _ = u.app.update(Message::AdminTotal("12".into()));
+    let _ = u
+        .app
+        .update(Message::Admin(admin::Message::Total("12".into())));
     u.tap_on(Role::Back, &t(Language::JA, "admin.save_total"));
     u.tap_on(Role::Back, &t(Language::JA, "admin.export"));
     let usb = u.dir.path().join("usb");
@@ -658,7 +671,10 @@ fn a_touch_on_the_screen_is_a_touch() {
     assert!(
         matches!(
             messages.as_slice(),
-            [Message::Touch(Role::Front, TouchEvent::Start(l))] if *l == Language::JA
+            [Message::Screen(
+                Role::Front,
+                screen::Message::Idle(screen::idle::Message::Start(l))
+            )] if *l == Language::JA
         ),
         "{messages:?}"
     );
@@ -680,12 +696,21 @@ fn a_name_the_fonts_cannot_draw_is_pointed_out_to_the_clerk_only() {
 
 #[test]
 fn typed_values_never_show_in_a_messages_debug_output() {
-    let m = Message::Staff(kakanai::kiosk::entry::StaffField::Name, "山田　太郎".into());
-    let a = Message::Touch(
-        Role::Front,
-        TouchEvent::Answer("phone".into(), "09011112222".into()),
+    let m = Message::Screen(
+        Role::Back,
+        screen::Message::StaffEntry(staff_entry::Message::Form(staff_entry::Form::Field(
+            kakanai::kiosk::entry::StaffField::Name,
+            "山田　太郎".into(),
+        ))),
     );
-    let s = Message::AdminSecret("2468".into());
+    let a = Message::Screen(
+        Role::Front,
+        screen::Message::Questions(questions::Message::Answer(
+            "phone".into(),
+            "09011112222".into(),
+        )),
+    );
+    let s = Message::Admin(admin::Message::Secret("2468".into()));
     let all = format!("{m:?} {a:?} {s:?}");
     for value in ["山田", "09011112222", "2468"] {
         assert!(!all.contains(value), "{all}");
@@ -715,7 +740,7 @@ fn every_catalog_key_a_screen_builds_at_run_time_exists() {
             keys.push(format!("see_clerk.{r}.{part}"));
         }
     }
-    for b in ["checking", "reading", "printing"] {
+    for b in ["checking", "reading", "preparing", "printing", "testing"] {
         keys.push(format!("busy.{b}"));
         keys.push(format!("busy.{b}_lead"));
     }

@@ -12,9 +12,9 @@ use kakanai::card::monitor::{Monitor, MonitorEvent};
 use kakanai::card::pcsc_reader;
 use kakanai::card::sim::SimCard;
 use kakanai::card::sim::vpcd::{Faults, InsertedCard};
+use kakanai::i18n::{t, tf};
 use kakanai::kiosk::Screen;
 use kakanai::testbed::Pcscd;
-use kakanai::ui::catalog::{t, tf};
 use kakanai::ui::{App, Launch, Message, Role};
 use kakanai::usage::record::Language;
 use support::ui::{shows, shows_ja, tap};
@@ -87,7 +87,7 @@ fn windows(dir: &std::path::Path) -> App {
 }
 
 fn screen(app: &App) -> Screen {
-    app.kiosk().unwrap().screen().clone()
+    app.kiosk().screen().clone()
 }
 
 fn to_card_screen(app: &mut App) {
@@ -129,7 +129,7 @@ fn a_session_on_the_windows_reads_the_card_through_pcscd_and_follows_the_monitor
     card.remove().unwrap();
     pump(&mut app, &rx, &MonitorEvent::CardRemoved(READER.into()));
     assert_eq!(screen(&app), Screen::PlaceCard);
-    assert!(app.kiosk().unwrap().data().is_none());
+    assert!(app.kiosk().data().is_none());
 
     let _card = insert(&pcscd);
     pump(&mut app, &rx, &MonitorEvent::CardInserted(READER.into()));
@@ -227,14 +227,16 @@ fn the_reader_unplugged_and_plugged_back_while_waiting_and_while_reading() {
         matches!(after, Screen::PlaceCard | Screen::SeeClerk(_)),
         "{after:?}"
     );
-    assert!(app.kiosk().unwrap().data().is_none(), "no half-read data");
+    assert!(app.kiosk().data().is_none(), "no half-read data");
     pump(&mut app, &rx, &MonitorEvent::ReaderRemoved(READER.into()));
     assert!(shows_ja(&app, Role::Back, "clerk.reader_none"));
     // The clerk reads what happened, in Japanese; the resident can start over.
     assert!(shows(
         &app,
         Role::Back,
-        &kakanai::card::CardError::NoReader.for_clerk()
+        &kakanai::card::CardError::NoReader
+            .for_clerk()
+            .in_language(kakanai::usage::record::Language::JA)
     ));
     assert!(shows_ja(&app, Role::Front, "see_clerk.restart"));
 

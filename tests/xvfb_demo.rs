@@ -14,10 +14,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use kakanai::i18n::{t, tf};
 use kakanai::kiosk::services::SimReader;
 use kakanai::kiosk::{Kiosk, KioskConfig, OnRemoval};
 use kakanai::print::FolderPrinter;
-use kakanai::ui::catalog::{t, tf};
 use kakanai::ui::{App, Demo, Launch, Role};
 use kakanai::usage::Recorder;
 use kakanai::usage::record::{Language, Slug};

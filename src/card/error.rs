@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use crate::i18n::Text;
+
 /// Which secret a VERIFY used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {
@@ -14,6 +16,16 @@ pub enum Key {
     Pin,
     /// 照合番号B: date of birth, expiry year and security code.
     CodeB,
+}
+
+impl Key {
+    /// The secret's name in the catalogs.
+    pub fn catalog_key(self) -> &'static str {
+        match self {
+            Key::Pin => "secret.pin",
+            Key::CodeB => "secret.code_b",
+        }
+    }
 }
 
 impl fmt::Display for Key {
@@ -26,7 +38,7 @@ impl fmt::Display for Key {
 }
 
 /// An error from the card layer.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CardError {
     /// pcscd is not running or not reachable.
     #[error(
@@ -145,45 +157,41 @@ impl CardError {
         }
     }
 
-    /// What happened, in Japanese, for the clerk's window (the clerk of a Japanese office reads
-    /// Japanese; the English [`Display`](fmt::Display) text is for the CLI and the logs). Like
-    /// the English text, it names steps and codes, never a value from the card.
-    pub fn for_clerk(&self) -> String {
+    /// What happened, for the clerk's window, as a catalog sentence ([`crate::i18n`]): the
+    /// clerk of a Japanese office reads it in Japanese; the English [`Display`](fmt::Display)
+    /// text is for the CLI and the logs. Like that text, it names steps and codes, never a
+    /// value from the card.
+    pub fn for_clerk(&self) -> Text {
         match self {
-            CardError::NoService => {
-                "PC/SC サービス（pcscd）が動いていません。パソコンの管理者に連絡してください".into()
-            }
-            CardError::NoReader => {
-                "カードリーダーが接続されていないか、応答しません。ケーブルを確かめてください"
-                    .into()
-            }
+            CardError::NoService => Text::new("error.card.no_service"),
+            CardError::NoReader => Text::new("error.card.no_reader"),
             CardError::ReaderNotFound(name) => {
-                format!("設定のカードリーダー「{name}」が見つかりません")
+                Text::new("error.card.reader_not_found").arg("name", name)
             }
-            CardError::NoCard => "カードがリーダーに置かれていません".into(),
-            CardError::NotMyNumberCard => {
-                "マイナンバーカードではありません（券面事項入力補助APがありません）".into()
-            }
-            CardError::CardBusy => "カードを別のプログラムが使用中です".into(),
+            CardError::NoCard => Text::new("error.card.no_card"),
+            CardError::NotMyNumberCard => Text::new("error.card.not_my_number"),
+            CardError::CardBusy => Text::new("error.card.busy"),
             CardError::WrongPin { key, tries_left } => match tries_left {
-                Some(n) => format!("{key}が違います（残り {n} 回）"),
-                None => format!("{key}が違います"),
+                Some(n) => Text::new("error.card.wrong")
+                    .arg_key("key", key.catalog_key())
+                    .arg("n", n),
+                None => Text::new("error.card.wrong_unknown").arg_key("key", key.catalog_key()),
             },
             CardError::Blocked { key } => {
-                format!("{key}がロックされています。窓口での初期化が必要です")
+                Text::new("error.card.blocked").arg_key("key", key.catalog_key())
             }
-            CardError::LastTryGuarded { key, tries_left } => format!(
-                "{key}の残り回数が {tries_left} 回のため、カードに送信していません（ロック防止）"
-            ),
-            CardError::InvalidCredential { key, reason } => {
-                format!("{key}の形式が正しくありません（{reason}）")
-            }
-            CardError::CardRemoved => "読み取り中にカードがリーダーから離れました".into(),
-            CardError::Malformed(what) => format!("カードのデータを解釈できません：{what}"),
-            CardError::UnexpectedStatus { sw, during } => {
-                format!("カードが予期しない応答 {sw:04X} を返しました（{during}）")
-            }
-            CardError::Transport(what) => format!("カードリーダーとの通信に失敗しました：{what}"),
+            CardError::LastTryGuarded { key, tries_left } => Text::new("error.card.guarded")
+                .arg_key("key", key.catalog_key())
+                .arg("n", tries_left),
+            CardError::InvalidCredential { key, reason } => Text::new("error.card.invalid")
+                .arg_key("key", key.catalog_key())
+                .arg("reason", reason),
+            CardError::CardRemoved => Text::new("error.card.removed"),
+            CardError::Malformed(what) => Text::new("error.card.malformed").arg("what", what),
+            CardError::UnexpectedStatus { sw, during } => Text::new("error.card.status")
+                .arg("sw", format!("{sw:04X}"))
+                .arg("during", during),
+            CardError::Transport(what) => Text::new("error.card.transport").arg("what", what),
         }
     }
 
@@ -259,18 +267,57 @@ mod tests {
     }
 
     #[test]
-    fn the_clerk_reads_what_happened_in_japanese() {
-        assert!(CardError::NoReader.for_clerk().contains("カードリーダー"));
-        assert!(CardError::CardRemoved.for_clerk().contains("離れました"));
+    fn the_clerk_reads_what_happened_in_japanese_or_english() {
+        use crate::i18n::Language;
+        let ja = |e: &CardError| e.for_clerk().in_language(Language::JA);
+        assert!(ja(&CardError::NoReader).contains("カードリーダー"));
+        assert!(ja(&CardError::CardRemoved).contains("離れました"));
         let wrong = CardError::WrongPin {
             key: Key::Pin,
             tries_left: Some(2),
         };
-        assert_eq!(wrong.for_clerk(), "PINが違います（残り 2 回）");
+        assert_eq!(ja(&wrong), "暗証番号が違います（残り 2 回）");
+        assert_eq!(
+            wrong.for_clerk().in_language(Language::EN),
+            "Wrong PIN (2 tries left)."
+        );
         let status = CardError::UnexpectedStatus {
             sw: 0x6A82,
             during: "SELECT",
         };
-        assert!(status.for_clerk().contains("6A82") && status.for_clerk().contains("SELECT"));
+        assert!(ja(&status).contains("6A82") && ja(&status).contains("SELECT"));
+        // Every variant has its sentence in both catalogs.
+        let all = [
+            CardError::NoService,
+            CardError::NoReader,
+            CardError::ReaderNotFound("r".into()),
+            CardError::NoCard,
+            CardError::NotMyNumberCard,
+            CardError::CardBusy,
+            wrong.clone(),
+            CardError::WrongPin {
+                key: Key::CodeB,
+                tries_left: None,
+            },
+            CardError::Blocked { key: Key::Pin },
+            CardError::LastTryGuarded {
+                key: Key::Pin,
+                tries_left: 1,
+            },
+            CardError::InvalidCredential {
+                key: Key::Pin,
+                reason: "x",
+            },
+            CardError::CardRemoved,
+            CardError::Malformed("x".into()),
+            status,
+            CardError::Transport("x".into()),
+        ];
+        for e in all {
+            for lang in [Language::JA, Language::EN] {
+                let s = e.for_clerk().in_language(lang);
+                assert!(!s.contains('⟦') && !s.contains('{'), "{e:?}: {s}");
+            }
+        }
     }
 }

@@ -87,6 +87,8 @@ struct Watcher {
     /// Listed readers and what the kiosk was last told about each.
     known: BTreeMap<String, Reader>,
     service_up: bool,
+    /// ServiceDown was sent while the service was never up (sent once, not every poll).
+    down_reported: bool,
 }
 
 /// What was last reported about a listed reader.
@@ -111,6 +113,7 @@ impl Watcher {
             stop,
             known: BTreeMap::new(),
             service_up: false,
+            down_reported: false,
         }
     }
 
@@ -144,6 +147,11 @@ impl Watcher {
                 Err(_) => {
                     if self.service_up {
                         self.service_down();
+                    } else if !self.down_reported {
+                        // pcscd was not there from the start: say so once, so that the clerk
+                        // sees "no service" rather than "checking" (the kiosk starts without it).
+                        self.down_reported = true;
+                        self.emit(MonitorEvent::ServiceDown);
                     }
                     std::thread::sleep(POLL);
                 }
@@ -157,6 +165,7 @@ impl Watcher {
         }
         self.forget_readers(&[]);
         self.service_up = false;
+        self.down_reported = true;
         self.emit(MonitorEvent::ServiceDown);
     }
 

@@ -134,11 +134,7 @@ pub fn read_basic_four<T: Transmit>(
     };
     attributes.zeroize();
     let data = parsed?;
-    info!(
-        verified = verification.is_verified(),
-        clerk_check = data.needs_clerk_check(),
-        "card.read.ok"
-    );
+    info!(verified = verification.is_verified(), "card.read.ok");
     Ok(CardRead { data, verification })
 }
 

@@ -243,7 +243,7 @@ fn to_json(read: &CardRead) -> String {
         "sex_label": d.sex().label_ja(),
         "verification": if read.verification.is_verified() { "verified" } else { "unverified" },
         "verification_detail": read.verification.to_string(),
-        "needs_clerk_check": d.needs_clerk_check(),
+        "needs_clerk_check": crate::kiosk::check::ClerkCheck::of(d).is_some(),
     })
     .to_string()
 }
@@ -273,9 +273,9 @@ fn print_human(read: &CardRead) {
     );
     println!("性別      {} ({})", d.sex().label_ja(), d.sex().digit());
     println!("検証      {}", read.verification);
-    if d.needs_clerk_check() {
+    if crate::kiosk::check::ClerkCheck::of(d).is_some() {
         println!(
-            "注意      〓, a character outside the BMP or an invisible formatting character (<U+…>): a clerk should check the name/address"
+            "注意      〓, a character outside the BMP, one the screen font lacks or an invisible formatting character (<U+…>): a clerk should check the name/address"
         );
     }
 }

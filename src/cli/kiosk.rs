@@ -10,9 +10,9 @@ use crate::card::sim::{CardProfile, SimKeys};
 use crate::config::{Config, WindowConfig};
 use crate::forms::Template;
 use crate::kiosk::services::{CardReader, PcscReader, SimReader};
-use crate::kiosk::{Kiosk, KioskConfig, OnRemoval};
-use crate::print::{CupsPrinter, Printer, RetainingFolder};
-use crate::ui::{Demo, Launch};
+use crate::kiosk::{Kiosk, KioskConfig};
+use crate::print::{CupsPrinter, PrintError, Printer, RetainingFolder};
+use crate::ui::{Demo, Launch, PrinterState};
 use crate::usage::Recorder;
 use crate::usage::record::Slug;
 
@@ -24,6 +24,8 @@ pub struct KioskArgs {
     pub demo_dir: PathBuf,
     /// Print start-up time and memory, then exit.
     pub measure_startup: bool,
+    /// The configuration file in use (`None`: the defaults), for the start-up self-check.
+    pub config_path: Option<PathBuf>,
 }
 
 /// The credential of the demo's admin screen (documented in the README).
@@ -95,6 +97,9 @@ pub fn run(args: KioskArgs, config: &Config, base: &Path) -> i32 {
         eprintln!("kakanai: {problem}");
         return exit::FAILED;
     }
+    if !args.demo {
+        self_check(config, args.config_path.clone(), base);
+    }
     let demo_printed = args.demo.then(|| args.demo_dir.join("printed"));
     let code = match launch(args, config, base) {
         Ok(launch) => match crate::ui::run(launch) {
@@ -133,7 +138,7 @@ pub fn printer_of(config: &Config) -> Result<(Box<dyn Printer>, PrinterStatusFn)
         // The clerk bar asks every few seconds: old PDFs go then too, even with no prints.
         let status = Arc::new(move || {
             let _ = probe.prune();
-            Ok(shown.clone())
+            PrinterState::Ready(shown.clone())
         }) as PrinterStatusFn;
         return Ok((Box::new(printer), status));
     }
@@ -143,20 +148,79 @@ pub fn printer_of(config: &Config) -> Result<(Box<dyn Printer>, PrinterStatusFn)
     // An empty queue is the server's default queue, looked up at each print.
     let cups = CupsPrinter::new(&server, &config.printer.queue);
     let probe = CupsPrinter::new(&server, &config.printer.queue);
-    let status = Arc::new(move || {
-        let s = probe.status().map_err(|e| e.to_string())?;
-        let state = format!("{:?}", s.state).to_lowercase();
-        if s.can_print() {
-            Ok(state)
-        } else {
-            Err(format!("{state} {}", s.reasons.join(" ")))
+    let queue = config.printer.queue.clone();
+    let status = Arc::new(move || match probe.status() {
+        Err(e) => PrinterState::Trouble(e.for_clerk()),
+        Ok(s) => {
+            let state = format!("{:?}", s.state).to_lowercase();
+            if s.can_print() {
+                PrinterState::Ready(state)
+            } else {
+                PrinterState::Trouble(
+                    PrintError::NotReady {
+                        printer: queue.clone(),
+                        status: format!("{state} {}", s.reasons.join(" ")),
+                    }
+                    .for_clerk(),
+                )
+            }
         }
     }) as PrinterStatusFn;
     Ok((Box::new(cups), status))
 }
 
 /// What the clerk bar shows of the printer: its state, or what is wrong.
-pub type PrinterStatusFn = Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
+pub type PrinterStatusFn = Arc<dyn Fn() -> PrinterState + Send + Sync>;
+
+/// The self-check at the start of every kiosk session (`kakanai doctor`'s checks), off the UI
+/// thread so the windows do not wait for it: each finding goes to the log (the journal under
+/// systemd) and the report to the admin screen.
+fn self_check(config: &Config, config_path: Option<PathBuf>, base: &Path) {
+    let (config, base) = (config.clone(), base.to_path_buf());
+    let spawned = std::thread::Builder::new()
+        .name("doctor".into())
+        .spawn(move || {
+            let report = crate::doctor::run(&crate::doctor::Setup {
+                config: &config,
+                config_path: config_path.as_deref(),
+                base: &base,
+                probe_card: false,
+            });
+            report.log();
+            crate::doctor::remember(report);
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "the start-up self-check could not start");
+    }
+}
+
+/// Put each window on its panel when the configuration names the panels' outputs.
+fn place_on_panels(front: &mut WindowConfig, back: &mut WindowConfig) {
+    if front.output.is_empty() && back.output.is_empty() {
+        return;
+    }
+    match crate::panels::arrange(&front.output, &back.output) {
+        Ok(geometry) => {
+            for (w, g) in [(&mut *front, geometry[0]), (&mut *back, geometry[1])] {
+                if let Some((x, y, width, height)) = g {
+                    w.position = Some([x, y]);
+                    // The window fills its panel; the layout is drawn at `scale`.
+                    w.size = [
+                        (width as f32 / w.scale).round() as u32,
+                        (height as f32 / w.scale).round() as u32,
+                    ];
+                }
+            }
+            tracing::info!(event = "panels_arranged", ?geometry);
+        }
+        Err(e) => {
+            tracing::warn!(event = "panels_not_arranged", error = %e);
+            eprintln!(
+                "kakanai: the panels could not be arranged ({e}); using the configured positions"
+            );
+        }
+    }
+}
 
 /// Everything but the windows, from the configuration.
 pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, String> {
@@ -196,8 +260,8 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
         reader = Box::new(sim) as Box<dyn CardReader>;
         printer = Box::new(demo_printer) as Box<dyn Printer>;
         let shown = printed.display().to_string();
-        printer_status = Arc::new(move || Ok(shown.clone()))
-            as Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
+        printer_status = Arc::new(move || PrinterState::Ready(shown.clone()))
+            as Arc<dyn Fn() -> PrinterState + Send + Sync>;
         pcsc = None;
         admin_hash = Some(crate::kiosk::admin::hash_credential(DEMO_ADMIN)?);
         // Two windows side by side on one desktop, at two thirds of the panel's size (the size
@@ -208,6 +272,7 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
             fullscreen: false,
             decorations: true,
             scale: 2.0 / 3.0,
+            output: String::new(),
         };
         front = demo_window(0);
         back = demo_window(1290);
@@ -224,8 +289,10 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
         (printer, printer_status) = printer_of(config)?;
         demo = None;
         admin_hash = Some(config.admin.credential_hash.clone());
-        front = config.windows.front.clone();
-        back = config.windows.back.clone();
+        let (mut f, mut b) = (config.windows.front.clone(), config.windows.back.clone());
+        place_on_panels(&mut f, &mut b);
+        front = f;
+        back = b;
         export = config.admin.export_folder.clone();
     }
     if !args.demo && !config.usage.central.is_empty() {
@@ -242,11 +309,7 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
             idle_timeout_s: i64::from(config.kiosk.idle_timeout_s),
             read,
             print_timeout_s: u64::from(config.kiosk.print_timeout_s),
-            on_card_removed: if config.kiosk.on_card_removed == "restart" {
-                OnRemoval::Restart
-            } else {
-                OnRemoval::PlaceAgain
-            },
+            on_card_removed: config.kiosk.on_card_removed,
         },
     );
     Ok(Launch {

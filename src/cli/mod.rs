@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod card;
 pub mod central;
+pub mod doctor;
 pub mod forms;
 #[cfg(feature = "ui")]
 pub mod kiosk;
@@ -68,6 +69,9 @@ pub enum Command {
     /// The admin credential.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// Check the installation: reader, card, printer, fonts, templates, usage database, time
+    /// zone, clock, configuration file, admin credential. Says what to do for each problem.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Exit codes, so that scripts can tell a wrong PIN from a broken reader.

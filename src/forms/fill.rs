@@ -11,9 +11,9 @@ use zeroize::Zeroize;
 
 use super::answers::Answers;
 use super::fit::{self, Layout};
-use super::fonts::{FontKey, Fonts};
+use super::fonts::Fonts;
 use super::qr;
-use super::template::{Condition, FieldSpec, Source, Template};
+use super::template::{self, Condition, FieldSpec, Format, QuestionKind, Source, Template};
 use crate::card::{BasicFour, Date};
 use crate::wareki;
 
@@ -164,7 +164,7 @@ pub fn fill(template: &Template, input: &FillInput) -> Result<FilledForm, FillEr
             for key in mark_keys(&source, input) {
                 if let Some(p) = field.options.get(&key).filter(|p| p.len() >= 2) {
                     out.marks.push(Mark {
-                        circle: field.mark.as_deref() == Some("circle"),
+                        circle: field.mark == Some(template::Mark::Circle),
                         center: [p[0], p[1]],
                         width: p
                             .get(2)
@@ -177,13 +177,13 @@ pub fn fill(template: &Template, input: &FillInput) -> Result<FilledForm, FillEr
                 }
             }
         } else if let Some(mut value) = text_value(template, field, &source, input) {
-            if field.format.as_deref() == Some("fullwidth") {
+            if field.format == Some(Format::Fullwidth) {
                 value = fullwidth_digits(&value);
             }
-            let font = FontKey::from_name(&field.font).unwrap_or(FontKey::Mincho);
+            let font = field.font.key();
             let bx = field.r#box.unwrap_or([0.0, 0.0, 1.0, 1.0]);
             let min = field.min_size.unwrap_or(field.size * 0.7);
-            let layout = fit::fit(fonts, font, &value, bx, field.size, min, &field.align)
+            let layout = fit::fit(fonts, font, &value, bx, field.size, min, field.align)
                 .ok_or_else(|| FillError::DoesNotFit {
                     form: spec.id.clone(),
                     field: field.id.clone(),
@@ -256,7 +256,7 @@ fn text_value(
     input: &FillInput,
 ) -> Option<String> {
     let card = input.card;
-    let date = |d: Date| format_date(d, field.format.as_deref().unwrap_or("wareki"));
+    let date = |d: Date| format_date(d, field.format.unwrap_or(Format::Wareki));
     match source {
         Source::Name => card.map(|c| c.name().to_owned()),
         Source::FamilyName => card.map(|c| c.family_name().to_owned()),
@@ -270,7 +270,9 @@ fn text_value(
             let value = input.answers.get(q)?;
             let question = template.question(q)?;
             // "0 copies" of a certificate is not asked for: leave the box blank.
-            if question.kind == "count" && value.trim().trim_start_matches('0').is_empty() {
+            if question.kind == QuestionKind::Count
+                && value.trim().trim_start_matches('0').is_empty()
+            {
                 return None;
             }
             if question.options.is_empty() {
@@ -287,15 +289,16 @@ fn text_value(
 }
 
 /// A date as a form prints it.
-pub fn format_date(d: Date, format: &str) -> String {
+pub fn format_date(d: Date, format: Format) -> String {
     match format {
-        "seireki" => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
-        "iso" => d.iso(),
-        "wareki-numbers" => match wareki::era_of(d) {
+        Format::Seireki => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+        Format::Iso => d.iso(),
+        Format::WarekiNumbers => match wareki::era_of(d) {
             Some((_, y)) => format!("{}年{}月{}日", wareki::year_text(y), d.month(), d.day()),
             None => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
         },
-        _ => wareki::format_kanji(d),
+        // `fullwidth` is refused on a date when the template is loaded.
+        Format::Wareki | Format::Fullwidth => wareki::format_kanji(d),
     }
 }
 
@@ -317,10 +320,10 @@ mod tests {
     #[test]
     fn dates_in_every_format() {
         let d = Date::new(1989, 1, 8).unwrap();
-        assert_eq!(format_date(d, "wareki"), "平成元年1月8日");
-        assert_eq!(format_date(d, "wareki-numbers"), "元年1月8日");
-        assert_eq!(format_date(d, "seireki"), "1989年1月8日");
-        assert_eq!(format_date(d, "iso"), "1989-01-08");
+        assert_eq!(format_date(d, Format::Wareki), "平成元年1月8日");
+        assert_eq!(format_date(d, Format::WarekiNumbers), "元年1月8日");
+        assert_eq!(format_date(d, Format::Seireki), "1989年1月8日");
+        assert_eq!(format_date(d, Format::Iso), "1989-01-08");
     }
 
     #[test]

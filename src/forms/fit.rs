@@ -5,6 +5,32 @@
 
 use super::fonts::{FontKey, Fonts};
 
+closed_set! {
+    /// Where a line sits in its box: `align = "…"` of a label or a field.
+    #[derive(Default)]
+    pub enum Align("alignment") {
+        /// Against the left edge (the default).
+        #[default]
+        Left = "left",
+        /// Centred.
+        Center = "center",
+        /// Against the right edge.
+        Right = "right",
+    }
+}
+
+impl Align {
+    /// A layout written in code (the test page, the KPI report) names its alignment as text;
+    /// anything but `center` and `right` is left.
+    pub fn of_code(name: &str) -> Align {
+        match name {
+            "center" => Align::Center,
+            "right" => Align::Right,
+            _ => Align::Left,
+        }
+    }
+}
+
 /// Millimetres per point.
 pub const MM_PER_PT: f32 = 25.4 / 72.0;
 /// Inner margin left and right of a box, mm.
@@ -131,7 +157,7 @@ pub fn fit(
     bx: [f32; 4],
     size: f32,
     min: f32,
-    align: &str,
+    align: Align,
 ) -> Option<Layout> {
     let (glyphs, missing, fallback) = shape(fonts, primary, text);
     let inner = (bx[2] - 2.0 * PAD).max(1.0);
@@ -167,7 +193,7 @@ fn place(
     lines: Vec<Vec<(char, FontKey, f32)>>,
     bx: [f32; 4],
     size: f32,
-    align: &str,
+    align: Align,
     missing: usize,
     fallback: usize,
 ) -> Layout {
@@ -184,9 +210,9 @@ fn place(
         .map(|(i, glyphs)| {
             let w = width_mm(&glyphs, size);
             let x = match align {
-                "center" => bx[0] + (bx[2] - w) / 2.0,
-                "right" => bx[0] + bx[2] - PAD - w,
-                _ => bx[0] + PAD,
+                Align::Center => bx[0] + (bx[2] - w) / 2.0,
+                Align::Right => bx[0] + bx[2] - PAD - w,
+                Align::Left => bx[0] + PAD,
             };
             let mut runs: Vec<Run> = Vec::new();
             for (c, font, _) in glyphs {
@@ -220,7 +246,7 @@ pub fn label(
     text: &str,
     at: [f32; 2],
     size: f32,
-    align: &str,
+    align: Align,
     width: f32,
 ) -> Layout {
     let em = size * MM_PER_PT;
@@ -268,7 +294,7 @@ mod tests {
             [20.0, 50.0, 80.0, 10.0],
             12.0,
             8.0,
-            "left",
+            Align::Left,
         )
         .unwrap();
         assert_eq!((l.size, l.lines.len()), (12.0, 1));
@@ -285,7 +311,7 @@ mod tests {
             bx,
             11.0,
             7.0,
-            "left",
+            Align::Left,
         )
         .unwrap();
         assert!(l.lines.len() > 1 && l.size <= 11.0, "{l:?}");
@@ -304,7 +330,7 @@ mod tests {
                 [0.0, 0.0, 40.0, 6.0],
                 11.0,
                 8.0,
-                "left"
+                Align::Left
             )
             .is_none()
         );
@@ -319,7 +345,7 @@ mod tests {
             [0.0, 0.0, 80.0, 10.0],
             12.0,
             8.0,
-            "left",
+            Align::Left,
         )
         .unwrap();
         assert_eq!(l.fallback_glyphs, 1);
@@ -339,7 +365,7 @@ mod tests {
             bx,
             10.0,
             10.0,
-            "left",
+            Align::Left,
         )
         .unwrap();
         for line in &l.lines {

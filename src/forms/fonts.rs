@@ -23,14 +23,26 @@ pub enum FontKey {
     Fallback,
 }
 
-impl FontKey {
-    /// Parse a template's `font = "…"`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "gothic" => Some(FontKey::Gothic),
-            "gothic-bold" => Some(FontKey::GothicBold),
-            "mincho" => Some(FontKey::Mincho),
-            _ => None,
+closed_set! {
+    /// A template's `font = "…"`: the bundled fonts a template may name (the fallback is the
+    /// kiosk's own choice, per character).
+    pub enum FontName("font") {
+        /// BIZ UD Gothic.
+        Gothic = "gothic",
+        /// BIZ UD Gothic Bold.
+        GothicBold = "gothic-bold",
+        /// BIZ UD Mincho.
+        Mincho = "mincho",
+    }
+}
+
+impl FontName {
+    /// The font to draw with.
+    pub fn key(self) -> FontKey {
+        match self {
+            FontName::Gothic => FontKey::Gothic,
+            FontName::GothicBold => FontKey::GothicBold,
+            FontName::Mincho => FontKey::Mincho,
         }
     }
 }

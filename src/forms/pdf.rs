@@ -290,15 +290,14 @@ fn static_ops(w: &mut Writer, template: &Template, ops: &mut Vec<Op>) -> Result<
                 &c.label,
                 [c.at[0] + c.size + 1.0, c.at[1] + (c.size - em) / 2.0],
                 c.label_size,
-                "left",
+                fit::Align::Left,
                 0.0,
             );
             w.text(ops, h, &layout)?;
         }
     }
     for l in &spec.labels {
-        let font = FontKey::from_name(&l.font).unwrap_or(FontKey::Gothic);
-        let layout = fit::label(fonts, font, &l.text, l.at, l.size, &l.align, l.width);
+        let layout = fit::label(fonts, l.font.key(), &l.text, l.at, l.size, l.align, l.width);
         w.text(ops, h, &layout)?;
     }
     Ok(())
@@ -450,7 +449,15 @@ impl Canvas {
         align: &str,
         width: f32,
     ) -> Result<(), RenderError> {
-        let layout = fit::label(Fonts::bundled(), font, text, at, size, align, width);
+        let layout = fit::label(
+            Fonts::bundled(),
+            font,
+            text,
+            at,
+            size,
+            fit::Align::of_code(align),
+            width,
+        );
         let mut w = Writer {
             doc: &mut self.doc,
             fonts: std::mem::take(&mut self.fonts),

@@ -12,7 +12,85 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::fonts::{FontKey, Fonts};
+use super::fit::Align;
+use super::fonts::{FontName, Fonts};
+
+closed_set! {
+    /// `[page] size`.
+    pub enum Paper("paper size") {
+        /// 297 × 420 mm.
+        A3 = "A3",
+        /// 210 × 297 mm (the default).
+        A4 = "A4",
+        /// 148 × 210 mm.
+        A5 = "A5",
+        /// 257 × 364 mm (JIS).
+        B4 = "B4",
+        /// 182 × 257 mm (JIS).
+        B5 = "B5",
+    }
+}
+
+closed_set! {
+    /// `[page] orientation`.
+    pub enum Orientation("orientation") {
+        /// Taller than wide (the default).
+        Portrait = "portrait",
+        /// Wider than tall.
+        Landscape = "landscape",
+    }
+}
+
+closed_set! {
+    /// A question's `kind`: what the resident is asked and how.
+    pub enum QuestionKind("question kind") {
+        /// One of the options.
+        Choice = "choice",
+        /// Any of the options (stored comma-separated).
+        Choices = "choices",
+        /// A number of copies, with + and − between the bounds.
+        Count = "count",
+        /// Digits and hyphens on the number pad (a phone number).
+        Number = "number",
+        /// Katakana on the 50音 keyboard (furigana).
+        Kana = "kana",
+        /// Free text only the clerk types (take-over mode).
+        StaffText = "staff_text",
+    }
+}
+
+closed_set! {
+    /// A field's `mark`: mark a printed choice instead of writing text.
+    pub enum Mark("mark") {
+        /// An oval around the choice.
+        Circle = "circle",
+        /// A tick beside it.
+        Tick = "tick",
+    }
+}
+
+closed_set! {
+    /// A field's `format`: how a date is written, or digits in full width.
+    pub enum Format("format") {
+        /// 昭和55年2月17日 (the default for dates).
+        Wareki = "wareki",
+        /// 55年2月17日, the era circled elsewhere on the form.
+        WarekiNumbers = "wareki-numbers",
+        /// 1980年2月17日.
+        Seireki = "seireki",
+        /// 1980-02-17.
+        Iso = "iso",
+        /// Text: ASCII digits and hyphens to full width.
+        Fullwidth = "fullwidth",
+    }
+}
+
+impl Format {
+    /// Whether this formats a date (every format but `fullwidth`).
+    pub fn is_date(self) -> bool {
+        self != Format::Fullwidth
+    }
+}
 
 /// A loaded, checked template.
 #[derive(Debug, Clone)]
@@ -98,17 +176,17 @@ fn yes() -> bool {
 pub struct PageSpec {
     /// A4 (default), A3, A5, B4, B5.
     #[serde(default = "a4")]
-    pub size: String,
+    pub size: Paper,
     /// portrait (default) or landscape.
     #[serde(default = "portrait")]
-    pub orientation: String,
+    pub orientation: Orientation,
 }
 
-fn a4() -> String {
-    "A4".into()
+fn a4() -> Paper {
+    Paper::A4
 }
-fn portrait() -> String {
-    "portrait".into()
+fn portrait() -> Orientation {
+    Orientation::Portrait
 }
 
 impl Default for PageSpec {
@@ -121,20 +199,18 @@ impl Default for PageSpec {
 }
 
 impl PageSpec {
-    /// Width and height in mm, or `None` for an unknown size.
-    pub fn dimensions(&self) -> Option<(f32, f32)> {
-        let (w, h) = match self.size.as_str() {
-            "A3" => (297.0, 420.0),
-            "A4" => (210.0, 297.0),
-            "A5" => (148.0, 210.0),
-            "B4" => (257.0, 364.0),
-            "B5" => (182.0, 257.0),
-            _ => return None,
+    /// Width and height in mm.
+    pub fn dimensions(&self) -> (f32, f32) {
+        let (w, h) = match self.size {
+            Paper::A3 => (297.0, 420.0),
+            Paper::A4 => (210.0, 297.0),
+            Paper::A5 => (148.0, 210.0),
+            Paper::B4 => (257.0, 364.0),
+            Paper::B5 => (182.0, 257.0),
         };
-        match self.orientation.as_str() {
-            "portrait" => Some((w, h)),
-            "landscape" => Some((h, w)),
-            _ => None,
+        match self.orientation {
+            Orientation::Portrait => (w, h),
+            Orientation::Landscape => (h, w),
         }
     }
 }
@@ -172,10 +248,10 @@ pub struct LabelSpec {
     pub size: f32,
     /// gothic (default), gothic-bold, mincho.
     #[serde(default = "gothic")]
-    pub font: String,
+    pub font: FontName,
     /// left (default), center, right — within `width`.
-    #[serde(default = "left")]
-    pub align: String,
+    #[serde(default)]
+    pub align: Align,
     /// Width for center/right alignment.
     #[serde(default)]
     pub width: f32,
@@ -184,11 +260,8 @@ pub struct LabelSpec {
 fn label_size() -> f32 {
     9.0
 }
-fn gothic() -> String {
-    "gothic".into()
-}
-fn left() -> String {
-    "left".into()
+fn gothic() -> FontName {
+    FontName::Gothic
 }
 
 /// `[[line]]`
@@ -273,22 +346,22 @@ pub struct FieldSpec {
     pub r#box: Option<[f32; 4]>,
     /// gothic, gothic-bold, mincho (default).
     #[serde(default = "mincho")]
-    pub font: String,
+    pub font: FontName,
     /// Size in pt (default 11).
     #[serde(default = "field_size")]
     pub size: f32,
     /// Smallest size before wrapping (default: 70 % of `size`).
     pub min_size: Option<f32>,
     /// left (default), center, right.
-    #[serde(default = "left")]
-    pub align: String,
+    #[serde(default)]
+    pub align: Align,
     /// Dates: wareki (昭和55年2月17日), wareki-numbers (55年2月17日, the era circled elsewhere),
     /// seireki (1980年2月17日), iso. Text: fullwidth (digits to full width).
-    pub format: Option<String>,
+    pub format: Option<Format>,
     /// For `const`.
     pub text: Option<String>,
     /// `circle` or `tick` a printed choice instead of writing text.
-    pub mark: Option<String>,
+    pub mark: Option<Mark>,
     /// For marks: value → centre `[x, y]`, or `[x, y, width]` for an oval around a longer
     /// word. Dates mark their era (明治…令和); sex marks 1/2/9/0.
     #[serde(default)]
@@ -300,8 +373,8 @@ pub struct FieldSpec {
     pub when: Option<String>,
 }
 
-fn mincho() -> String {
-    "mincho".into()
+fn mincho() -> FontName {
+    FontName::Mincho
 }
 fn field_size() -> f32 {
     11.0
@@ -319,7 +392,7 @@ pub struct QuestionSpec {
     /// The question, in Japanese and English.
     pub label: Localized,
     /// choice, choices, count, number, kana, staff_text.
-    pub kind: String,
+    pub kind: QuestionKind,
     /// Must be answered before printing.
     #[serde(default)]
     pub required: bool,
@@ -332,6 +405,62 @@ pub struct QuestionSpec {
     pub min: Option<u32>,
     /// For count.
     pub max: Option<u32>,
+}
+
+impl QuestionSpec {
+    /// A count's bounds (default 1..=10): the template check and the +/− buttons use these.
+    pub fn count_bounds(&self) -> std::ops::RangeInclusive<u32> {
+        self.min.unwrap_or(1)..=self.max.unwrap_or(10)
+    }
+
+    /// The option values an answer holds: one for a choice, a comma-separated set for
+    /// choices.
+    pub fn picked<'a>(&self, answer: Option<&'a str>) -> Vec<&'a str> {
+        answer
+            .filter(|a| !a.is_empty())
+            .map(|a| a.split(',').map(str::trim).collect())
+            .unwrap_or_default()
+    }
+
+    /// The answer after tapping the option `value`: a choice becomes that value; choices add
+    /// or remove it, keeping the others in the order they were picked.
+    pub fn toggle(&self, answer: Option<&str>, value: &str) -> String {
+        if self.kind != QuestionKind::Choices {
+            return value.to_owned();
+        }
+        let picked = self.picked(answer);
+        let mut set: Vec<&str> = picked.iter().copied().filter(|v| *v != value).collect();
+        if !picked.contains(&value) {
+            set.push(value);
+        }
+        set.join(",")
+    }
+
+    /// How many characters the on-screen keyboard takes: kana (furigana) 20, a number
+    /// (a phone number with hyphens) 13, staff text 100.
+    pub fn max_chars(&self) -> usize {
+        match self.kind {
+            QuestionKind::Kana => 20,
+            QuestionKind::Number => 13,
+            _ => 100,
+        }
+    }
+
+    /// The label in `language`.
+    pub fn label_in(&self, language: crate::i18n::Language) -> &str {
+        self.label.in_language(language)
+    }
+}
+
+impl Localized {
+    /// The text in `language` (Japanese for every language without its own text).
+    pub fn in_language(&self, language: crate::i18n::Language) -> &str {
+        if language == crate::i18n::Language::EN {
+            &self.en
+        } else {
+            &self.ja
+        }
+    }
 }
 
 /// ja + en text.
@@ -374,8 +503,6 @@ pub struct TemplateError {
 }
 
 const CATEGORIES: [&str; 4] = ["証明書", "届出", "マイナンバーカード", "保険・福祉"];
-const QUESTION_KINDS: [&str; 6] = ["choice", "choices", "count", "number", "kana", "staff_text"];
-const DATE_FORMATS: [&str; 4] = ["wareki", "wareki-numbers", "seireki", "iso"];
 const ERAS: [&str; 5] = ["明治", "大正", "昭和", "平成", "令和"];
 
 /// What a field's value comes from.
@@ -507,7 +634,7 @@ impl Template {
 
     /// Page size in mm.
     pub fn page_size(&self) -> (f32, f32) {
-        self.spec.page.dimensions().unwrap_or((210.0, 297.0))
+        self.spec.page.dimensions()
     }
 
     /// A question by id.
@@ -575,14 +702,7 @@ impl Checker<'_> {
                 format!("category: must be one of {}", CATEGORIES.join(", ")),
             );
         }
-        let Some((pw, ph)) = spec.page.dimensions() else {
-            self.error(
-                self.find("[page]"),
-                "page: size must be A3, A4, A5, B4 or B5 and orientation portrait or landscape"
-                    .into(),
-            );
-            return None;
-        };
+        let (pw, ph) = spec.page.dimensions();
         let on_page = |b: [f32; 4]| {
             b.iter().all(|v| v.is_finite())
                 && b[0] >= 0.0
@@ -595,15 +715,6 @@ impl Checker<'_> {
         let point_on_page = |p: [f32; 2]| p[0] >= 0.0 && p[1] >= 0.0 && p[0] <= pw && p[1] <= ph;
 
         for label in &spec.labels {
-            if FontKey::from_name(&label.font).is_none() {
-                self.error(
-                    self.find(&label.text),
-                    format!(
-                        "label {:?}: unknown font {:?} (gothic, gothic-bold, mincho)",
-                        label.text, label.font
-                    ),
-                );
-            }
             if !point_on_page(label.at) {
                 self.error(
                     self.find(&label.text),
@@ -651,17 +762,7 @@ impl Checker<'_> {
             if !question_ids.insert(q.id.clone()) {
                 self.error(at, format!("question `{}`: defined twice", q.id));
             }
-            if !QUESTION_KINDS.contains(&q.kind.as_str()) {
-                self.error(
-                    at,
-                    format!(
-                        "question `{}`: kind must be one of {}",
-                        q.id,
-                        QUESTION_KINDS.join(", ")
-                    ),
-                );
-            }
-            let has_options = matches!(q.kind.as_str(), "choice" | "choices");
+            let has_options = matches!(q.kind, QuestionKind::Choice | QuestionKind::Choices);
             if has_options && q.options.is_empty() {
                 self.error(
                     at,
@@ -672,16 +773,16 @@ impl Checker<'_> {
                 );
             }
             if let Some(d) = &q.default {
-                let ok = match q.kind.as_str() {
-                    "choice" => q.options.iter().any(|o| &o.value == d),
-                    "choices" => d
+                let ok = match q.kind {
+                    QuestionKind::Choice => q.options.iter().any(|o| &o.value == d),
+                    QuestionKind::Choices => d
                         .split(',')
                         .all(|v| q.options.iter().any(|o| o.value == v.trim())),
-                    "count" => d
+                    QuestionKind::Count => d
                         .parse::<u32>()
-                        .is_ok_and(|n| n >= q.min.unwrap_or(1) && n <= q.max.unwrap_or(10)),
-                    "number" => d.chars().all(|c| c.is_ascii_digit() || c == '-'),
-                    _ => true,
+                        .is_ok_and(|n| q.count_bounds().contains(&n)),
+                    QuestionKind::Number => d.chars().all(|c| c.is_ascii_digit() || c == '-'),
+                    QuestionKind::Kana | QuestionKind::StaffText => true,
                 };
                 if !ok {
                     self.error(
@@ -726,29 +827,20 @@ impl Checker<'_> {
                     _ => self.error(at, format!("{name}: when = {when:?} must be answer.<question> or answer.<question>=<value> of a question of this form")),
                 }
             }
-            let Some(font) = FontKey::from_name(&f.font) else {
-                self.error(
-                    at,
-                    format!(
-                        "{name}: unknown font {:?} (gothic, gothic-bold, mincho)",
-                        f.font
-                    ),
-                );
-                continue;
-            };
-            if let Some(format) = &f.format {
+            let font = f.font.key();
+            if let Some(format) = f.format {
                 let date = matches!(source, Source::BirthDate | Source::Today);
-                let ok = if date {
-                    DATE_FORMATS.contains(&format.as_str())
-                } else {
-                    format == "fullwidth"
-                };
-                if !ok {
-                    self.error(at, format!("{name}: format {format:?} does not apply to {} (dates: {}; text: fullwidth)", f.source, DATE_FORMATS.join(", ")));
+                if format.is_date() != date {
+                    let dates: Vec<&str> = Format::ALL
+                        .iter()
+                        .copied()
+                        .filter(|f| *f != "fullwidth")
+                        .collect();
+                    self.error(at, format!("{name}: format \"{format}\" does not apply to {} (dates: {}; text: fullwidth)", f.source, dates.join(", ")));
                 }
             }
-            match f.mark.as_deref() {
-                Some("circle" | "tick") => {
+            match f.mark {
+                Some(Mark::Circle | Mark::Tick) => {
                     if f.options.is_empty() {
                         self.error(
                             at,
@@ -784,10 +876,6 @@ impl Checker<'_> {
                         }
                     }
                 }
-                Some(other) => self.error(
-                    at,
-                    format!("{name}: mark must be circle or tick, not {other:?}"),
-                ),
                 None => {
                     let Some(b) = f.r#box else {
                         self.error(
@@ -816,7 +904,7 @@ impl Checker<'_> {
                         _ => None,
                     };
                     if let Some(value) = longest {
-                        if super::fit::fit(fonts, font, value, b, f.size, min, &f.align).is_none() {
+                        if super::fit::fit(fonts, font, value, b, f.size, min, f.align).is_none() {
                             self.error(at, format!("{name}: the longest test value does not fit in box {b:?} even at {min} pt; make the box larger or min_size smaller"));
                         }
                     }

@@ -1,12 +1,17 @@
-//! The kiosk's logic, with no window types: the session state machine ([`session`]) and the
-//! services it drives ([`services`]). `src/ui` (a later issue) draws [`session::Kiosk::screen`]
-//! and sends [`session::Event`]s from both touch screens.
+//! The kiosk's logic, with no window types: the session state machine ([`session`]), the work
+//! it asks for as values ([`work`]), the services that work runs against ([`services`]), the
+//! admin's logic ([`admin`]) and typed entry ([`entry`]). `src/ui` draws
+//! [`session::Kiosk::screen`], sends [`session::Event`]s from both touch screens and runs the
+//! [`work::Work`] on background tasks.
 
+pub mod admin;
+pub mod check;
+pub mod entry;
 pub mod services;
 pub mod session;
+pub mod work;
 
 pub use session::{
     COUNTDOWN_S, ClerkReason, Event, Kiosk, KioskConfig, OnRemoval, Screen, unix_now,
 };
-pub mod admin;
-pub mod entry;
+pub use work::{Busy, Done, Work};

@@ -8,17 +8,26 @@ use myna_card::Card;
 use crate::card::pcsc_reader;
 use crate::card::sim::SimCard;
 use crate::card::{CardError, CardRead, Credential, ReadOptions, Tries, probe, read_basic_four};
+use crate::print::Printer;
 
-/// A card in a reader.
-pub trait CardReader: Send {
+/// The reader and the printer a kiosk's [`super::work::Work`] runs against. Cheap to clone
+/// (two `Arc`s), and `Send`, so the UI hands one to each background task: the kiosk itself is
+/// never shared.
+#[derive(Clone)]
+pub struct Services {
+    /// The card reader.
+    pub reader: Arc<dyn CardReader>,
+    /// The printer.
+    pub printer: Arc<dyn Printer>,
+}
+
+/// A card in a reader. Each call is a whole exchange (connect, …, power off), so a reader
+/// needs no `&mut` and can be called from whichever thread does the work.
+pub trait CardReader: Send + Sync {
     /// Select the application and read both counters (before the PIN pad).
-    fn probe(&mut self) -> Result<Tries, CardError>;
+    fn probe(&self) -> Result<Tries, CardError>;
     /// Read the basic four fields.
-    fn read(
-        &mut self,
-        credential: &Credential,
-        options: &ReadOptions,
-    ) -> Result<CardRead, CardError>;
+    fn read(&self, credential: &Credential, options: &ReadOptions) -> Result<CardRead, CardError>;
 }
 
 /// A PC/SC reader: each call connects exclusively and powers the card off afterwards.
@@ -28,16 +37,12 @@ pub struct PcscReader {
 }
 
 impl CardReader for PcscReader {
-    fn probe(&mut self) -> Result<Tries, CardError> {
+    fn probe(&self) -> Result<Tries, CardError> {
         let (_, mut card) = connect_settled(self.reader.as_deref())?;
         probe(&mut card)
     }
 
-    fn read(
-        &mut self,
-        credential: &Credential,
-        options: &ReadOptions,
-    ) -> Result<CardRead, CardError> {
+    fn read(&self, credential: &Credential, options: &ReadOptions) -> Result<CardRead, CardError> {
         let (_, mut card) = pcsc_reader::connect(self.reader.as_deref())?;
         read_basic_four(&mut card, credential, options)
     }
@@ -103,15 +108,11 @@ impl SimReader {
 }
 
 impl CardReader for SimReader {
-    fn probe(&mut self) -> Result<Tries, CardError> {
+    fn probe(&self) -> Result<Tries, CardError> {
         self.with_card(|card| probe(&mut Card::new(card)))
     }
 
-    fn read(
-        &mut self,
-        credential: &Credential,
-        options: &ReadOptions,
-    ) -> Result<CardRead, CardError> {
+    fn read(&self, credential: &Credential, options: &ReadOptions) -> Result<CardRead, CardError> {
         self.with_card(|card| read_basic_four(&mut Card::new(card), credential, options))
     }
 }

@@ -2,18 +2,30 @@
 //!
 //! No window types here. The UI draws [`Kiosk::screen`] and the session, and turns touches (on
 //! either the front or the back screen) into the same [`Event`]s; tests send them directly.
-//! Card reads and prints run through the injected services, synchronously: a UI runs
-//! [`Kiosk::handle`] off its render thread. Every session ends with exactly one usage record,
-//! and with the personal data dropped (and so zeroed: `BasicFour`, `Answers` and the PIN buffer
-//! wipe themselves).
+//!
+//! The session never blocks: [`Kiosk::handle`] answers an event with the [`Work`] to do (probe
+//! the card, read it with a credential, render the preview, print) as a value, and says what
+//! is in flight ([`Kiosk::busy`]) until the result comes back as [`Event::Done`]. The UI runs
+//! the work on a background task ([`Work::perform`] with [`Kiosk::services`]); tests,
+//! benchmarks and the CLI run it inline ([`Kiosk::run`]). While work is in flight every other
+//! event is ignored, so a late result can never land in a different session.
+//!
+//! Every session ends with exactly one usage record, and with the personal data dropped (and
+//! so zeroed: `BasicFour`, `Answers` and the PIN buffer wipe themselves).
+
+use std::sync::Arc;
 
 use zeroize::Zeroize;
 
-use super::services::CardReader;
-use crate::card::{BasicFour, CardError, Credential, Date, Key, ReadOptions, Tries, Verification};
-use crate::forms::fill::FieldFlag;
-use crate::forms::{Answers, FillInput, FilledForm, Template, fill, pdf};
-use crate::print::Printer;
+use super::check::ClerkCheck;
+use super::services::{CardReader, Services};
+use super::work::{Busy, Done, Work};
+use crate::card::{
+    BasicFour, CardError, CardRead, Credential, Date, Key, ReadOptions, Tries, Verification,
+};
+use crate::forms::{Answers, FillInput, FilledForm, FormError, Template, fill};
+use crate::i18n::Text;
+use crate::print::{PrintError, Printer};
 use crate::usage::Recorder;
 use crate::usage::record::{
     CardCheck, Event as UsageEvent, EventKind, FormRef, Identification, Language, Mode, Outcome,
@@ -52,8 +64,9 @@ pub enum Screen {
     SeeClerk(ClerkReason),
 }
 
-/// Why the resident is sent to the clerk.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why the resident is sent to the clerk. The failures carry their error, typed, until the
+/// clerk's window puts it into words ([`ClerkReason::detail`]).
+#[derive(Debug, Clone)]
 pub enum ClerkReason {
     /// One try left: nothing was sent.
     LastTryGuarded,
@@ -61,15 +74,37 @@ pub enum ClerkReason {
     Blocked,
     /// Not a My Number card.
     NotMyNumberCard,
-    /// The card could not be read (the message is the clerk's).
-    ReadFailed(String),
-    /// A form could not be filled (a value that does not fit, …).
-    FormFailed(String),
+    /// The card could not be read.
+    ReadFailed(CardError),
+    /// A form could not be filled or rendered (a value that does not fit, …).
+    FormFailed(Arc<FormError>),
     /// The printer failed; the forms are kept for a retry.
-    PrintFailed(String),
+    PrintFailed(Arc<PrintError>),
     /// The resident said the data is wrong.
     DataWrong,
 }
+
+impl ClerkReason {
+    /// What happened, for the clerk, when the reason carries an error.
+    pub fn detail(&self) -> Option<Text> {
+        match self {
+            ClerkReason::ReadFailed(e) => Some(e.for_clerk()),
+            ClerkReason::FormFailed(e) => Some(e.for_clerk()),
+            ClerkReason::PrintFailed(e) => Some(e.for_clerk()),
+            _ => None,
+        }
+    }
+}
+
+/// Two reasons are the same when they are the same kind and tell the clerk the same.
+impl PartialEq for ClerkReason {
+    fn eq(&self, other: &Self) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+            && self.detail() == other.detail()
+    }
+}
+
+impl Eq for ClerkReason {}
 
 /// Touches, card events and clerk actions.
 #[derive(Debug)]
@@ -132,6 +167,8 @@ pub enum Event {
     Tick,
     /// "まだ続けますか？" — the resident is still there.
     StillHere,
+    /// The work [`Kiosk::handle`] asked for is done.
+    Done(Done),
 }
 
 /// How long before the idle timeout both screens show the countdown.
@@ -153,14 +190,17 @@ pub struct KioskConfig {
     pub on_card_removed: OnRemoval,
 }
 
-/// What happens when the card leaves the reader before the print. Its data is wiped either way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OnRemoval {
-    /// Back to "place your card": the chosen forms and answers are kept.
-    #[default]
-    PlaceAgain,
-    /// The session ends and the kiosk returns to the idle screen.
-    Restart,
+closed_set! {
+    /// What happens when the card leaves the reader before the print (`[kiosk]
+    /// on_card_removed`). Its data is wiped either way.
+    #[derive(Default)]
+    pub enum OnRemoval("on_card_removed") {
+        /// Back to "place your card": the chosen forms and answers are kept (the default).
+        #[default]
+        PlaceAgain = "place-again",
+        /// The session ends and the kiosk returns to the idle screen.
+        Restart = "restart",
+    }
 }
 
 /// One resident's session: everything personal lives here and dies with it.
@@ -178,6 +218,8 @@ struct Session {
     tries: Option<Tries>,
     pin: String,
     data: Option<BasicFour>,
+    /// Decided when `data` arrives ([`ClerkCheck::of`]).
+    clerk_check: Option<ClerkCheck>,
     verification: Option<Verification>,
     card_read_ms: Option<u32>,
     filled: Vec<FilledForm>,
@@ -185,6 +227,15 @@ struct Session {
     satisfaction: Option<Satisfaction>,
     events: Vec<UsageEvent>,
     printed: bool,
+}
+
+impl Session {
+    /// The four fields arrived (read, entered or corrected): what the clerk must check is
+    /// decided here, once.
+    fn set_data(&mut self, data: BasicFour) {
+        self.clerk_check = ClerkCheck::of(&data);
+        self.data = Some(data);
+    }
 }
 
 impl Drop for Session {
@@ -198,14 +249,17 @@ impl Drop for Session {
 
 /// The kiosk: templates, services, the current screen and session.
 pub struct Kiosk {
-    templates: Vec<Template>,
-    reader: Box<dyn CardReader>,
-    printer: Box<dyn Printer>,
+    templates: Arc<[Template]>,
+    services: Services,
     recorder: Recorder,
     config: KioskConfig,
     clock: Box<dyn Fn() -> Timestamp + Send>,
     screen: Screen,
     session: Option<Session>,
+    /// The work handed out and not yet done.
+    busy: Option<Busy>,
+    /// Work asked for by the step being handled.
+    requested: Option<Work>,
 }
 
 /// The system clock in UTC seconds (the session's default clock).
@@ -225,14 +279,18 @@ impl Kiosk {
         config: KioskConfig,
     ) -> Self {
         Kiosk {
-            templates,
-            reader,
-            printer,
+            templates: templates.into(),
+            services: Services {
+                reader: reader.into(),
+                printer: printer.into(),
+            },
             recorder,
             config,
             clock: Box::new(unix_now),
             screen: Screen::Idle,
             session: None,
+            busy: None,
+            requested: None,
         }
     }
 
@@ -268,6 +326,12 @@ impl Kiosk {
     /// The card data, while a session holds it (the confirm screen).
     pub fn data(&self) -> Option<&BasicFour> {
         self.session.as_ref().and_then(|s| s.data.as_ref())
+    }
+
+    /// What the clerk must check about the card data (the clerk bar's note), decided when the
+    /// data arrived.
+    pub fn clerk_check(&self) -> Option<ClerkCheck> {
+        self.session.as_ref().and_then(|s| s.clerk_check)
     }
 
     /// The integrity result, for the clerk bar.
@@ -318,11 +382,6 @@ impl Kiosk {
         self.session.as_ref().map(|s| s.mode)
     }
 
-    /// Whether the clerk has touched the back screen in this session.
-    pub fn assisted(&self) -> bool {
-        self.session.as_ref().is_some_and(|s| s.assisted)
-    }
-
     /// The answers given to the chosen form at `form` (with the defaults filled in).
     pub fn answers(&self, form: usize) -> Option<&Answers> {
         self.session.as_ref().and_then(|s| s.answers.get(form))
@@ -348,20 +407,6 @@ impl Kiosk {
             .collect()
     }
 
-    /// The filled forms' flags for the clerk (characters printed from the fallback font or as
-    /// 〓), after the preview was made.
-    pub fn flags(&self) -> Vec<(&str, &FieldFlag)> {
-        self.session
-            .as_ref()
-            .map(|s| {
-                s.filled
-                    .iter()
-                    .flat_map(|f| f.flags.iter().map(move |g| (f.form_id.as_str(), g)))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
     /// The survey answer given on the done screen (1–5).
     pub fn satisfaction(&self) -> Option<u8> {
         self.session
@@ -370,24 +415,9 @@ impl Kiosk {
             .map(|v| v.value())
     }
 
-    /// Whether the session printed.
-    pub fn printed(&self) -> bool {
-        self.session.as_ref().is_some_and(|s| s.printed)
-    }
-
     /// The window residents take their forms to.
     pub fn window(&self) -> Option<&Slug> {
         self.config.window.as_ref()
-    }
-
-    /// This kiosk's id.
-    pub fn terminal_id(&self) -> String {
-        self.config.terminal.as_str().to_owned()
-    }
-
-    /// The idle timeout, in seconds.
-    pub fn idle_timeout_s(&self) -> i64 {
-        self.config.idle_timeout_s
     }
 
     /// The usage recorder, to flush or to reach its store (admin).
@@ -395,19 +425,15 @@ impl Kiosk {
         &mut self.recorder
     }
 
-    /// The printer (the clerk bar's state, the admin's test page).
-    pub fn printer(&self) -> &dyn Printer {
-        self.printer.as_ref()
+    /// The card reader and the printer, for whoever performs the [`Work`] (the UI hands a
+    /// clone to each background task; the admin's test page and reader test use them too).
+    pub fn services(&self) -> Services {
+        self.services.clone()
     }
 
-    /// The card reader (the admin's reader test).
-    pub fn reader_mut(&mut self) -> &mut dyn CardReader {
-        self.reader.as_mut()
-    }
-
-    /// The usage recorder (the clerk bar shows its health).
-    pub fn recorder(&self) -> &Recorder {
-        &self.recorder
+    /// What is in flight: the screens show it, and every event but the result is ignored.
+    pub fn busy(&self) -> Option<Busy> {
+        self.busy
     }
 
     /// The session clock (UTC seconds).
@@ -422,19 +448,56 @@ impl Kiosk {
         }
     }
 
-    /// Handle one event; returns the screen to draw.
-    pub fn handle(&mut self, event: Event) -> &Screen {
-        let now = self.now();
-        if !matches!(event, Event::Tick) {
-            if let Some(s) = &mut self.session {
-                s.last_touch = now;
+    /// Handle one event; returns the work it asks for, if any. The result comes back as
+    /// [`Event::Done`]; until then [`Kiosk::busy`] says what runs and other events are ignored.
+    pub fn handle(&mut self, event: Event) -> Option<Work> {
+        let next = match (self.busy, event) {
+            (Some(busy), Event::Done(done)) if done.answers(busy) => {
+                self.busy = None;
+                self.done(done)
             }
-        }
-        let next = self.step(event);
+            (Some(_), _) => return None,
+            (None, Event::Done(_)) => return None,
+            (None, event) => {
+                if !matches!(event, Event::Tick) {
+                    let now = self.now();
+                    if let Some(s) = &mut self.session {
+                        s.last_touch = now;
+                    }
+                }
+                self.step(event)
+            }
+        };
         if let Some(screen) = next {
             self.screen = screen;
         }
+        let work = self.requested.take();
+        self.busy = work.as_ref().map(Work::busy);
+        work
+    }
+
+    /// Handle one event and do the work it asks for here, until there is none left; returns
+    /// the screen to draw. For tests, benchmarks and the CLI, which have no UI thread to keep
+    /// free.
+    pub fn run(&mut self, event: Event) -> &Screen {
+        let mut work = self.handle(event);
+        while let Some(w) = work {
+            let done = w.perform(&self.services);
+            work = self.handle(Event::Done(done));
+        }
         &self.screen
+    }
+
+    /// A result came back.
+    fn done(&mut self, done: Done) -> Option<Screen> {
+        match done {
+            Done::Probed(result) => Some(self.probed(result)),
+            Done::Read { key, result, ms } => Some(self.read(key, result, ms)),
+            Done::Rendered { filled, result } => Some(self.rendered(filled, result)),
+            Done::Printed(result) => Some(self.printed_result(result)),
+            // The admin's work is never the session's ([`Done::answers`] refuses it).
+            Done::TestPage(_) | Done::ReaderTest(_) => None,
+        }
     }
 
     fn step(&mut self, event: Event) -> Option<Screen> {
@@ -474,7 +537,7 @@ impl Kiosk {
                 if s.mode != Mode::StaffOperated {
                     return None;
                 }
-                s.data = Some(data);
+                s.set_data(data);
                 s.assisted = true;
                 None
             }
@@ -501,6 +564,7 @@ impl Kiosk {
                     tries: None,
                     pin: String::new(),
                     data: None,
+                    clerk_check: None,
                     verification: None,
                     card_read_ms: None,
                     filled: Vec::new(),
@@ -546,7 +610,10 @@ impl Kiosk {
                 }
                 Some(Screen::PlaceCard)
             }
-            (Screen::PlaceCard, Event::CardInserted) => Some(self.probe()),
+            (Screen::PlaceCard, Event::CardInserted) => {
+                self.requested = Some(Work::Probe);
+                None
+            }
             (Screen::PlaceCard, Event::Back) => Some(Screen::ChooseForms),
             (Screen::StaffEntry, Event::Back) => Some(Screen::PlaceCard),
             (Screen::Pin, Event::PinDigit(d)) if d <= 9 => {
@@ -557,10 +624,10 @@ impl Kiosk {
                 if s.pin.len() == 4 {
                     let credential = Credential::pin(&s.pin);
                     s.pin.zeroize();
-                    return Some(match credential {
-                        Ok(c) => self.read(&c),
-                        Err(e) => Screen::SeeClerk(ClerkReason::ReadFailed(e.for_clerk())),
-                    });
+                    return match credential {
+                        Ok(c) => self.ask_read(c),
+                        Err(e) => Some(Screen::SeeClerk(ClerkReason::ReadFailed(e))),
+                    };
                 }
                 None
             }
@@ -582,13 +649,13 @@ impl Kiosk {
             ) => {
                 let credential = Credential::code_b(birth_date, expiry_year, &security_code);
                 security_code.zeroize();
-                Some(match credential {
-                    Ok(c) => self.read(&c),
-                    Err(_) => Screen::CodeB,
-                })
+                match credential {
+                    Ok(c) => self.ask_read(c),
+                    Err(_) => Some(Screen::CodeB),
+                }
             }
             (Screen::StaffEntry, Event::StaffEntered(data)) => {
-                self.session.as_mut()?.data = Some(data);
+                self.session.as_mut()?.set_data(data);
                 Some(Screen::Confirm)
             }
             (_, Event::CardRemoved) => self.card_removed(),
@@ -597,9 +664,7 @@ impl Kiosk {
                 self.session.as_mut()?.help_requested = true;
                 Some(Screen::SeeClerk(ClerkReason::DataWrong))
             }
-            (Screen::Confirm, Event::Next) => {
-                Some(self.first_page().unwrap_or_else(|| self.preview()))
-            }
+            (Screen::Confirm, Event::Next) => self.first_page().or_else(|| self.preview()),
             (Screen::Confirm, Event::Back) => Some(match self.session.as_ref()?.identification {
                 Identification::None => Screen::StaffEntry,
                 _ => Screen::PlaceCard,
@@ -618,14 +683,14 @@ impl Kiosk {
                 if !self.unanswered(form).is_empty() {
                     return None;
                 }
-                Some(self.page_after(form).unwrap_or_else(|| self.preview()))
+                self.page_after(form).or_else(|| self.preview())
             }
             (Screen::Questions { form }, Event::Back) => {
                 Some(self.page_before(*form).unwrap_or(Screen::Confirm))
             }
             (Screen::Preview, Event::Back) => Some(self.last_page().unwrap_or(Screen::Confirm)),
             (Screen::Preview | Screen::SeeClerk(ClerkReason::PrintFailed(_)), Event::Print) => {
-                Some(self.print())
+                self.print()
             }
             (Screen::Done, Event::Survey(n)) => {
                 self.session.as_mut()?.satisfaction = Satisfaction::new(n);
@@ -639,9 +704,8 @@ impl Kiosk {
         }
     }
 
-    /// The card was placed: identify it and read the counters before any PIN.
-    fn probe(&mut self) -> Screen {
-        let result = self.reader.probe();
+    /// The card was placed and probed: the counters before any PIN decide the next screen.
+    fn probed(&mut self, result: Result<Tries, CardError>) -> Screen {
         let guard = self.config.read.guard_at;
         let Some(s) = self.session.as_mut() else {
             return Screen::Idle;
@@ -674,23 +738,29 @@ impl Kiosk {
             Err(CardError::NoCard | CardError::CardRemoved) => Screen::PlaceCard,
             Err(e) => {
                 self.note(EventKind::CardReadFailed);
-                Screen::SeeClerk(ClerkReason::ReadFailed(e.for_clerk()))
+                Screen::SeeClerk(ClerkReason::ReadFailed(e))
             }
         }
     }
 
-    fn read(&mut self, credential: &Credential) -> Screen {
-        let started = std::time::Instant::now();
-        let result = self.reader.read(credential, &self.config.read);
-        let elapsed = started.elapsed().as_millis().min(u128::from(u32::MAX)) as u32;
-        let key = credential.key();
+    /// Ask for a read with `credential`: the PIN pad (or 照合番号B) stays until it is done.
+    fn ask_read(&mut self, credential: Credential) -> Option<Screen> {
+        self.requested = Some(Work::Read {
+            credential,
+            options: self.config.read.clone(),
+        });
+        None
+    }
+
+    /// The read came back.
+    fn read(&mut self, key: Key, result: Result<CardRead, CardError>, elapsed: u32) -> Screen {
         match result {
             Ok(read) => {
                 let s = match self.session.as_mut() {
                     Some(s) => s,
                     None => return Screen::Idle,
                 };
-                s.data = Some(read.data);
+                s.set_data(read.data);
                 s.verification = Some(read.verification);
                 s.card_read_ms = Some(elapsed);
                 Screen::Confirm
@@ -726,7 +796,7 @@ impl Kiosk {
             }
             Err(e) => {
                 self.note(EventKind::CardReadFailed);
-                Screen::SeeClerk(ClerkReason::ReadFailed(e.for_clerk()))
+                Screen::SeeClerk(ClerkReason::ReadFailed(e))
             }
         }
     }
@@ -739,6 +809,7 @@ impl Kiosk {
             return None;
         }
         s.data = None;
+        s.clerk_check = None;
         s.verification = None;
         s.pin.zeroize();
         s.filled.clear();
@@ -806,15 +877,13 @@ impl Kiosk {
         self.page_before(forms)
     }
 
-    /// Fill and render every chosen form: the preview shows exactly what prints.
-    fn preview(&mut self) -> Screen {
+    /// Fill every chosen form and ask for the PDF: the preview shows exactly what prints.
+    fn preview(&mut self) -> Option<Screen> {
         let today = {
             let d = myna_card::Date::from_unix_seconds(self.now() + 9 * 3600);
             Date::new(d.year, d.month, d.day).unwrap_or_else(|| unreachable!("a civil date"))
         };
-        let Some(s) = self.session.as_mut() else {
-            return Screen::Idle;
-        };
+        let s = self.session.as_mut()?;
         let mut filled = Vec::new();
         for (i, index) in s.chosen.iter().enumerate() {
             let input = FillInput {
@@ -823,35 +892,56 @@ impl Kiosk {
                 today,
             };
             match fill(&self.templates[*index], &input) {
-                Ok(f) => filled.push(f),
-                Err(e) => return Screen::SeeClerk(ClerkReason::FormFailed(e.to_string())),
+                Ok(f) => filled.push((*index, f)),
+                Err(e) => {
+                    return Some(Screen::SeeClerk(ClerkReason::FormFailed(Arc::new(
+                        e.into(),
+                    ))));
+                }
             }
         }
-        let items: Vec<_> = s
-            .chosen
-            .iter()
-            .zip(&filled)
-            .map(|(i, f)| (&self.templates[*i], f, 1))
-            .collect();
-        match pdf::render(&items, "kakanai") {
+        self.requested = Some(Work::Render {
+            templates: self.templates.clone(),
+            forms: filled,
+        });
+        None
+    }
+
+    /// The PDF came back (with the filled forms, for the usage record).
+    fn rendered(
+        &mut self,
+        filled: Vec<FilledForm>,
+        result: Result<Vec<u8>, crate::forms::pdf::RenderError>,
+    ) -> Screen {
+        let Some(s) = self.session.as_mut() else {
+            return Screen::Idle;
+        };
+        match result {
             Ok(bytes) => {
                 s.pdf = Some(bytes);
                 s.filled = filled;
                 Screen::Preview
             }
-            Err(e) => Screen::SeeClerk(ClerkReason::FormFailed(e.to_string())),
+            Err(e) => Screen::SeeClerk(ClerkReason::FormFailed(Arc::new(e.into()))),
         }
     }
 
-    fn print(&mut self) -> Screen {
+    fn print(&mut self) -> Option<Screen> {
         let title = format!("kakanai {}", self.chosen().join(" "));
         let timeout = std::time::Duration::from_secs(self.config.print_timeout_s);
         let Some(pdf) = self.session.as_ref().and_then(|s| s.pdf.clone()) else {
-            return Screen::Preview;
+            return Some(Screen::Preview);
         };
-        let result = self.printer.print(&pdf, &title, timeout, &mut |_| {});
-        let mut pdf = pdf;
-        pdf.zeroize();
+        self.requested = Some(Work::Print {
+            pdf: pdf.into(),
+            title,
+            timeout,
+        });
+        None
+    }
+
+    /// The print came back.
+    fn printed_result(&mut self, result: Result<(), PrintError>) -> Screen {
         match result {
             Ok(()) => {
                 if let Some(s) = self.session.as_mut() {
@@ -861,7 +951,7 @@ impl Kiosk {
             }
             Err(e) => {
                 self.note(EventKind::PrinterError);
-                Screen::SeeClerk(ClerkReason::PrintFailed(e.for_clerk()))
+                Screen::SeeClerk(ClerkReason::PrintFailed(Arc::new(e)))
             }
         }
     }

@@ -1,15 +1,64 @@
-//! The pieces every screen uses: big buttons, the PIN pad, the number pad, the 50音 keyboard.
-//! Every touch target is at least [`style::TOUCH`] px (15 mm on the kiosk's panel).
+//! The pieces every screen uses: big buttons, headings, the PIN pad, the number pad, the 50音
+//! keyboard. Every touch target is at least [`style::TOUCH`] px (15 mm on the kiosk's panel).
+//! Each is generic over the message type, so a screen's widgets speak that screen's `Message`.
 
 use iced::widget::{Column, Row, button, column, container, row, text};
-use iced::{Alignment, Element, Length};
+use iced::{Alignment, Element, Font, Length, font};
 
-use super::app::{Key, Message};
 use super::style::{self, Kind};
+use crate::i18n;
+use crate::i18n::Language;
 use crate::kiosk::entry::KANA_ROWS;
 
+/// A key of the on-screen keyboards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Key {
+    /// Type this.
+    Char(char),
+    /// ゛゜
+    Dakuten,
+    /// 小
+    Small,
+    /// Erase the last character.
+    Erase,
+    /// Erase everything.
+    Clear,
+    /// Keep what was typed.
+    Done,
+    /// Close without keeping.
+    Cancel,
+}
+
+/// The UI font, bold.
+pub fn bold() -> Font {
+    Font {
+        weight: font::Weight::Bold,
+        ..Font::with_name(style::FONT_NAME)
+    }
+}
+
+/// A screen's heading.
+pub fn title<'a, M: 'a>(s: String) -> Element<'a, M> {
+    text(s).size(style::TITLE).font(bold()).into()
+}
+
+/// A screen's lead text.
+pub fn lead<'a, M: 'a>(s: String) -> Element<'a, M> {
+    text(s).size(style::TEXT).into()
+}
+
+/// A catalog entry keyed by data (a form id, a category, a purpose), or the data itself.
+pub fn named(language: Language, prefix: &str, name: &str) -> String {
+    let s = i18n::t(language, &format!("{prefix}.{name}"));
+    if s.starts_with('⟦') {
+        name.to_owned()
+    } else {
+        s
+    }
+}
+
 /// A big button with one line of text.
-pub fn big<'a>(label: String, kind: Kind, on: Option<Message>) -> button::Button<'a, Message> {
+pub fn big<'a, M: Clone + 'a>(label: String, kind: Kind, on: Option<M>) -> button::Button<'a, M> {
     let b = button(
         container(text(label).size(style::TEXT))
             .center_x(Length::Fill)
@@ -25,7 +74,7 @@ pub fn big<'a>(label: String, kind: Kind, on: Option<Message>) -> button::Button
 }
 
 /// A square key.
-fn key<'a>(label: String, size: f32, kind: Kind, on: Message) -> Element<'a, Message> {
+fn key<'a, M: Clone + 'a>(label: String, size: f32, kind: Kind, on: M) -> Element<'a, M> {
     // Digits and kana large; a word ("けす", "Erase") smaller so it fits the key.
     let text_size = if label.chars().count() > 1 {
         size * 0.26
@@ -47,11 +96,11 @@ fn key<'a>(label: String, size: f32, kind: Kind, on: Message) -> Element<'a, Mes
 
 /// A 3×4 digit pad: 1–9, then erase, 0 and an optional last key. `digit` maps a digit (and 10
 /// for erase) to a message.
-pub fn digit_pad<'a>(
-    digit: impl Fn(u8) -> Message,
+pub fn digit_pad<'a, M: Clone + 'a>(
+    digit: impl Fn(u8) -> M,
     erase_label: String,
-    last: Option<(String, Message)>,
-) -> Element<'a, Message> {
+    last: Option<(String, M)>,
+) -> Element<'a, M> {
     let mut rows = Column::new().spacing(14);
     for r in 0..3u8 {
         let mut line = Row::new().spacing(14);
@@ -80,7 +129,7 @@ pub fn digit_pad<'a>(
 }
 
 /// Boxes showing how many digits were typed (never the digits).
-pub fn masked<'a>(typed: usize, total: usize) -> Element<'a, Message> {
+pub fn masked<'a, M: 'a>(typed: usize, total: usize) -> Element<'a, M> {
     let mut r = Row::new().spacing(20);
     for i in 0..total {
         let mark = if i < typed { "●" } else { "" };
@@ -97,7 +146,10 @@ pub fn masked<'a>(typed: usize, total: usize) -> Element<'a, Message> {
 }
 
 /// The 50音 katakana keyboard, with ゛゜, 小, ー, space, erase and clear.
-pub fn kana_keyboard<'a>(on: impl Fn(Key) -> Message, labels: [String; 5]) -> Element<'a, Message> {
+pub fn kana_keyboard<'a, M: Clone + 'a>(
+    on: impl Fn(Key) -> M,
+    labels: [String; 5],
+) -> Element<'a, M> {
     let mut grid = Column::new().spacing(8);
     for line in KANA_ROWS {
         let mut r = Row::new().spacing(8);
@@ -136,7 +188,7 @@ pub fn kana_keyboard<'a>(on: impl Fn(Key) -> Message, labels: [String; 5]) -> El
 }
 
 /// A number pad for phone numbers and counts (digits and a hyphen).
-pub fn number_pad<'a>(on: impl Fn(Key) -> Message, erase: String) -> Element<'a, Message> {
+pub fn number_pad<'a, M: Clone + 'a>(on: impl Fn(Key) -> M, erase: String) -> Element<'a, M> {
     digit_pad(
         |d| {
             if d > 9 {
@@ -151,7 +203,7 @@ pub fn number_pad<'a>(on: impl Fn(Key) -> Message, erase: String) -> Element<'a,
 }
 
 /// A drawing of a card lying on a reader, for the "place your card" screen.
-pub fn card_on_reader<'a>(card_label: String, reader_label: String) -> Element<'a, Message> {
+pub fn card_on_reader<'a, M: 'a>(card_label: String, reader_label: String) -> Element<'a, M> {
     use iced::widget::stack;
     use iced::{Background, Border, Color, Padding};
     let reader = container(

@@ -102,27 +102,8 @@ impl Satisfaction {
     }
 }
 
-/// A UI language: two lowercase ASCII letters (ja, en, zh, ko, vi, pt …).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Language([u8; 2]);
-
-impl Language {
-    /// Japanese.
-    pub const JA: Language = Language(*b"ja");
-    /// English.
-    pub const EN: Language = Language(*b"en");
-
-    /// From an ISO 639-1 code.
-    pub fn new(code: &str) -> Option<Self> {
-        let b = code.as_bytes();
-        (b.len() == 2 && b.iter().all(u8::is_ascii_lowercase)).then(|| Language([b[0], b[1]]))
-    }
-
-    /// The code.
-    pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).unwrap_or("??")
-    }
-}
+/// The session's language, as the usage log stores it (defined with the catalogs).
+pub use crate::i18n::Language;
 
 /// Which form, in which version — built only from a loaded template.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

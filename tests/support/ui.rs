@@ -58,6 +58,6 @@ pub fn shows_ja(app: &App, role: Role, key: &str) -> bool {
     shows(
         app,
         role,
-        &kakanai::ui::catalog::t(kakanai::usage::record::Language::JA, key),
+        &kakanai::i18n::t(kakanai::usage::record::Language::JA, key),
     )
 }

@@ -1,0 +1,395 @@
+//! One module per screen, as Halloy's `src/screen/` does: each owns its state (made when the
+//! screen is entered, so nothing is cleared by hand when it is left), its `Message`, an
+//! `update` that hands what happened upward (a [`kiosk::Event`] for the session, or nothing)
+//! and a `view`.
+//!
+//! The resident's screens — [`idle`], [`choose`], [`place_card`], [`pin`], [`code_b`],
+//! [`confirm`], [`questions`], [`preview`], [`done`], [`see_clerk`] — and the clerk's
+//! [`staff_entry`] follow the session's [`kiosk::Screen`]; both windows draw the same one.
+//! The clerk's [`clerk_bar`] and [`admin`] screen belong to the back window only.
+//!
+//! This module holds the routing ([`Screen`], [`Message`]) and what every resident screen
+//! shares: the frame (header with "call the clerk", footer with back and the main action),
+//! the busy screen, the countdown. [`super::app::App`] routes messages here; it does not know a
+//! screen's insides.
+
+pub mod admin;
+pub mod choose;
+pub mod clerk_bar;
+pub mod code_b;
+pub mod confirm;
+pub mod done;
+pub mod idle;
+pub mod pin;
+pub mod place_card;
+pub mod preview;
+pub mod questions;
+pub mod see_clerk;
+pub mod staff_entry;
+
+use iced::widget::{Row, center, column, container, opaque, row, space, stack, text};
+use iced::{Alignment, Color, Element, Length};
+
+use super::style::{self, Kind};
+use super::widgets::{big, bold, lead, title};
+use crate::i18n;
+use crate::kiosk::{self, Busy, Event, Kiosk};
+use crate::usage::record::{Language, Mode};
+
+/// Which window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The resident's screen.
+    Front,
+    /// The clerk's screen on the back of the cabinet.
+    Back,
+}
+
+/// What the clerk bar and the "place your card" screen know of the reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReaderState {
+    /// Not known yet.
+    Unknown,
+    /// pcscd is not running.
+    NoService,
+    /// No reader attached.
+    NoReader,
+    /// A reader, empty.
+    Empty(String),
+    /// A reader with a card.
+    Card(String),
+}
+
+/// What a resident screen's view reads besides its own state.
+pub struct Context<'a> {
+    /// The session.
+    pub kiosk: &'a Kiosk,
+    /// The window being drawn.
+    pub role: Role,
+    /// The reader, as the monitor last said.
+    pub reader: &'a ReaderState,
+}
+
+impl Context<'_> {
+    /// The session's language (Japanese at idle).
+    pub fn lang(&self) -> Language {
+        self.kiosk.language().unwrap_or(Language::JA)
+    }
+
+    /// The catalog string for `key` in the session's language.
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(self.lang(), key)
+    }
+
+    /// The catalog string for `key` with its placeholders filled.
+    pub fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
+        i18n::tf(self.lang(), key, args)
+    }
+
+    /// Whether this is the clerk's window while the clerk has taken over.
+    pub fn clerk_operates(&self) -> bool {
+        self.role == Role::Back && self.kiosk.mode() == Some(Mode::StaffOperated)
+    }
+}
+
+/// A resident screen's page: its body, and the footer's back and main buttons. The frame
+/// around it is drawn here, the same for every screen.
+pub struct Page<'a, M> {
+    body: Element<'a, M>,
+    back: Option<M>,
+    next: Option<(String, Option<M>)>,
+}
+
+impl<'a, M: 'a> Page<'a, M> {
+    /// A page with this body and no buttons.
+    pub fn new(body: impl Into<Element<'a, M>>) -> Self {
+        Page {
+            body: body.into(),
+            back: None,
+            next: None,
+        }
+    }
+
+    /// With a back button.
+    pub fn back(mut self, on: M) -> Self {
+        self.back = Some(on);
+        self
+    }
+
+    /// With the main action (disabled while `on` is `None`).
+    pub fn next(mut self, label: String, on: Option<M>) -> Self {
+        self.next = Some((label, on));
+        self
+    }
+
+    fn map<N: 'a>(self, f: impl Fn(M) -> N + Clone + 'a) -> Page<'a, N> {
+        Page {
+            body: self.body.map(f.clone()),
+            back: self.back.map(&f),
+            next: self.next.map(|(label, on)| (label, on.map(&f))),
+        }
+    }
+}
+
+/// The resident screen showing, with its own state.
+pub enum Screen {
+    /// [`idle`].
+    Idle,
+    /// [`choose`].
+    Choose(choose::State),
+    /// [`place_card`].
+    PlaceCard,
+    /// [`pin`].
+    Pin,
+    /// [`code_b`].
+    CodeB(code_b::State),
+    /// [`staff_entry`].
+    StaffEntry(staff_entry::State),
+    /// [`confirm`].
+    Confirm(confirm::State),
+    /// [`questions`].
+    Questions(questions::State),
+    /// [`preview`].
+    Preview(preview::State),
+    /// [`done`].
+    Done,
+    /// [`see_clerk`].
+    SeeClerk,
+}
+
+/// A touch on a resident screen, for the screen showing.
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// [`idle`].
+    Idle(idle::Message),
+    /// [`choose`].
+    Choose(choose::Message),
+    /// [`place_card`].
+    PlaceCard(place_card::Message),
+    /// [`pin`].
+    Pin(pin::Message),
+    /// [`code_b`].
+    CodeB(code_b::Message),
+    /// [`staff_entry`].
+    StaffEntry(staff_entry::Message),
+    /// [`confirm`].
+    Confirm(confirm::Message),
+    /// [`questions`].
+    Questions(questions::Message),
+    /// [`preview`].
+    Preview(preview::Message),
+    /// [`done`].
+    Done(done::Message),
+    /// [`see_clerk`].
+    SeeClerk(see_clerk::Message),
+    /// The frame's "call the clerk".
+    CallClerk,
+    /// The countdown: still here (`true`), or stop (`false`).
+    Countdown(bool),
+}
+
+impl Screen {
+    /// The state of the screen the session shows, made new.
+    pub fn enter(kiosk: &Kiosk) -> Screen {
+        match kiosk.screen() {
+            kiosk::Screen::Idle => Screen::Idle,
+            kiosk::Screen::ChooseForms => Screen::Choose(choose::State::default()),
+            kiosk::Screen::PlaceCard => Screen::PlaceCard,
+            kiosk::Screen::Pin => Screen::Pin,
+            kiosk::Screen::CodeB => Screen::CodeB(code_b::State::default()),
+            kiosk::Screen::StaffEntry => Screen::StaffEntry(staff_entry::State::default()),
+            kiosk::Screen::Confirm => Screen::Confirm(confirm::State::default()),
+            kiosk::Screen::Questions { form } => Screen::Questions(questions::State::new(*form)),
+            kiosk::Screen::Preview => Screen::Preview(preview::State::new(kiosk.pdf())),
+            kiosk::Screen::Done => Screen::Done,
+            kiosk::Screen::SeeClerk(_) => Screen::SeeClerk,
+        }
+    }
+
+    /// Whether this state belongs to the session's screen `s` (if not, it is entered anew).
+    pub fn is(&self, s: &kiosk::Screen) -> bool {
+        match (self, s) {
+            (Screen::Questions(q), kiosk::Screen::Questions { form }) => q.form() == *form,
+            (Screen::Idle, kiosk::Screen::Idle)
+            | (Screen::Choose(_), kiosk::Screen::ChooseForms)
+            | (Screen::PlaceCard, kiosk::Screen::PlaceCard)
+            | (Screen::Pin, kiosk::Screen::Pin)
+            | (Screen::CodeB(_), kiosk::Screen::CodeB)
+            | (Screen::StaffEntry(_), kiosk::Screen::StaffEntry)
+            | (Screen::Confirm(_), kiosk::Screen::Confirm)
+            | (Screen::Preview(_), kiosk::Screen::Preview)
+            | (Screen::Done, kiosk::Screen::Done)
+            | (Screen::SeeClerk, kiosk::Screen::SeeClerk(_)) => true,
+            _ => false,
+        }
+    }
+
+    /// Handle a touch; returns the session event it makes, if any. A message for a screen
+    /// that is no longer showing does nothing.
+    pub fn update(&mut self, message: Message, kiosk: &Kiosk) -> Option<Event> {
+        match (self, message) {
+            (_, Message::CallClerk) => Some(Event::CallClerk),
+            (_, Message::Countdown(true)) => Some(Event::StillHere),
+            (_, Message::Countdown(false)) => Some(Event::Reset),
+            (Screen::Idle, Message::Idle(m)) => idle::update(m),
+            (Screen::Choose(s), Message::Choose(m)) => s.update(m),
+            (Screen::PlaceCard, Message::PlaceCard(m)) => place_card::update(m),
+            (Screen::Pin, Message::Pin(m)) => pin::update(m),
+            (Screen::CodeB(s), Message::CodeB(m)) => s.update(m),
+            (Screen::StaffEntry(s), Message::StaffEntry(m)) => s.update(m),
+            (Screen::Confirm(s), Message::Confirm(m)) => s.update(m, kiosk),
+            (Screen::Questions(s), Message::Questions(m)) => s.update(m, kiosk),
+            (Screen::Preview(_), Message::Preview(m)) => preview::update(m),
+            (Screen::Done, Message::Done(m)) => done::update(m),
+            (Screen::SeeClerk, Message::SeeClerk(m)) => see_clerk::update(m),
+            _ => None,
+        }
+    }
+
+    /// The whole window's content (without the clerk bar).
+    pub fn view<'a>(&'a self, cx: &Context<'a>) -> Element<'a, Message> {
+        let k = cx.kiosk;
+        if let Some(what) = k.busy() {
+            return busy(cx, what);
+        }
+        let page = match self {
+            Screen::Idle => return idle::view(cx).map(Message::Idle),
+            Screen::Choose(s) => s.view(cx).map(Message::Choose),
+            Screen::PlaceCard => place_card::view(cx).map(Message::PlaceCard),
+            Screen::Pin => pin::view(cx).map(Message::Pin),
+            Screen::CodeB(s) => s.view(cx).map(Message::CodeB),
+            Screen::StaffEntry(s) => s.view(cx).map(Message::StaffEntry),
+            Screen::Confirm(s) => s.view(cx).map(Message::Confirm),
+            Screen::Questions(s) => s.view(cx).map(Message::Questions),
+            Screen::Preview(s) => s.view(cx).map(Message::Preview),
+            Screen::Done => done::view(cx).map(Message::Done),
+            Screen::SeeClerk => match k.screen() {
+                kiosk::Screen::SeeClerk(reason) => {
+                    see_clerk::view(cx, reason).map(Message::SeeClerk)
+                }
+                _ => Page::new(space::horizontal()),
+            },
+        };
+        let mut layers = stack![frame(cx, page)];
+        if let Screen::Questions(s) = self {
+            if let Some(editor) = s.editor(cx) {
+                layers = layers.push(modal(editor.map(Message::Questions)));
+            }
+        }
+        if let Some(left) = k.countdown() {
+            layers = layers.push(modal(countdown(cx, left)));
+        }
+        layers.into()
+    }
+}
+
+/// A dimmed layer that catches every touch, with `content` in the middle.
+pub fn modal<'a, M: 'a>(content: Element<'a, M>) -> Element<'a, M> {
+    opaque(
+        center(
+            container(content)
+                .padding(48)
+                .style(style::card)
+                .max_width(1700),
+        )
+        .style(|_| container::Style {
+            background: Some(Color::from_rgba8(0, 0, 0, 0.55).into()),
+            ..container::Style::default()
+        }),
+    )
+}
+
+/// Header, body, footer (back on the left, the main action on the right).
+fn frame<'a>(cx: &Context<'a>, page: Page<'a, Message>) -> Element<'a, Message> {
+    let call = if cx.role == Role::Back {
+        // The clerk bar shows the signal; the clerk does not call themselves.
+        Element::from(space::horizontal().width(0))
+    } else if cx.kiosk.help_requested() {
+        container(
+            text(cx.t("clerk.called"))
+                .size(style::TEXT)
+                .color(style::ALERT),
+        )
+        .padding([20, 10])
+        .into()
+    } else {
+        Element::from(big(cx.t("clerk.call"), Kind::Alert, Some(Message::CallClerk)).width(420))
+    };
+    let header = row![
+        text(cx.t("app.name"))
+            .size(style::TEXT)
+            .font(bold())
+            .color(style::PRIMARY),
+        space::horizontal(),
+        call,
+    ]
+    .align_y(Alignment::Center)
+    .height(style::TOUCH + 10.0);
+    let mut footer = Row::new().spacing(30).align_y(Alignment::Center);
+    if let Some(b) = page.back {
+        footer = footer.push(big(cx.t("nav.back"), Kind::Plain, Some(b)).width(320));
+    }
+    footer = footer.push(space::horizontal());
+    if let Some((label, on)) = page.next {
+        footer = footer.push(big(label, Kind::Primary, on).width(520));
+    }
+    container(
+        column![
+            header,
+            container(page.body)
+                .height(Length::Fill)
+                .width(Length::Fill),
+            footer
+        ]
+        .spacing(24),
+    )
+    .padding([24, 48])
+    .width(Length::Fill)
+    .height(Length::Fill)
+    .style(style::panel(style::PAGE, style::INK))
+    .into()
+}
+
+fn countdown<'a>(cx: &Context<'a>, left: i64) -> Element<'a, Message> {
+    column![
+        title(cx.t("countdown.title")),
+        text(cx.tf("countdown.left", &[("n", &left.to_string())])).size(44),
+        row![
+            big(
+                cx.t("countdown.stop"),
+                Kind::Plain,
+                Some(Message::Countdown(false))
+            )
+            .width(440),
+            big(
+                cx.t("countdown.continue"),
+                Kind::Primary,
+                Some(Message::Countdown(true))
+            )
+            .width(560),
+        ]
+        .spacing(40),
+    ]
+    .spacing(30)
+    .align_x(Alignment::Center)
+    .into()
+}
+
+/// What both screens show while the session's work runs ([`Kiosk::busy`]).
+fn busy<'a>(cx: &Context<'a>, what: Busy) -> Element<'a, Message> {
+    let key = match what {
+        Busy::Checking => "busy.checking",
+        Busy::Reading => "busy.reading",
+        Busy::Preparing => "busy.preparing",
+        Busy::Printing => "busy.printing",
+        Busy::Testing => "busy.testing",
+    };
+    container(
+        column![title(cx.t(key)), lead(cx.t(&format!("{key}_lead")))]
+            .spacing(30)
+            .align_x(Alignment::Center),
+    )
+    .center(Length::Fill)
+    .style(style::panel(style::PAGE, style::INK))
+    .into()
+}

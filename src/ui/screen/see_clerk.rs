@@ -1,0 +1,80 @@
+//! Something only the clerk can resolve. The resident reads what happened in their language;
+//! the back window adds, in Japanese, what the clerk needs to know: the failure's own text
+//! when the reason carries an error ([`ClerkReason::detail`]), else the reason's note.
+
+use iced::Length;
+use iced::widget::{Row, column, container, text};
+
+use super::{Context, Page, Role};
+use crate::i18n;
+use crate::i18n::Language;
+use crate::kiosk::{ClerkReason, Event};
+use crate::ui::style::{self, Kind};
+use crate::ui::widgets::{big, lead, title};
+
+/// A touch on the see-the-clerk screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// Print again (after a print failure).
+    Retry,
+    /// Start over.
+    Restart,
+}
+
+/// The session event a touch makes.
+pub fn update(message: Message) -> Option<Event> {
+    Some(match message {
+        Message::Retry => Event::Print,
+        Message::Restart => Event::Reset,
+    })
+}
+
+/// The catalog prefix of a reason.
+pub fn key(reason: &ClerkReason) -> &'static str {
+    match reason {
+        ClerkReason::LastTryGuarded => "see_clerk.guard",
+        ClerkReason::Blocked => "see_clerk.blocked",
+        ClerkReason::NotMyNumberCard => "see_clerk.not_my_number",
+        ClerkReason::ReadFailed(_) => "see_clerk.read_failed",
+        ClerkReason::FormFailed(_) => "see_clerk.form_failed",
+        ClerkReason::PrintFailed(_) => "see_clerk.print_failed",
+        ClerkReason::DataWrong => "see_clerk.data_wrong",
+    }
+}
+
+/// The screen.
+pub fn view<'a>(cx: &Context<'a>, reason: &'a ClerkReason) -> Page<'a, Message> {
+    let key = key(reason);
+    let mut col = column![
+        title(cx.t(&format!("{key}.title"))),
+        lead(cx.t(&format!("{key}.lead"))),
+        text(cx.t("see_clerk.coming")).size(44).color(style::ALERT),
+    ]
+    .spacing(28);
+    if cx.role == Role::Back {
+        let detail = match reason.detail() {
+            Some(text) => text.in_language(Language::JA),
+            None => i18n::t(Language::JA, &format!("{key}.clerk")),
+        };
+        col = col.push(
+            container(text(detail).size(style::SMALL))
+                .padding(16)
+                .style(style::card)
+                .width(Length::Fill),
+        );
+    }
+    let mut actions = Row::new().spacing(24);
+    if matches!(reason, ClerkReason::PrintFailed(_)) {
+        actions = actions
+            .push(big(cx.t("see_clerk.retry"), Kind::Primary, Some(Message::Retry)).width(520));
+    }
+    actions = actions.push(
+        big(
+            cx.t("see_clerk.restart"),
+            Kind::Plain,
+            Some(Message::Restart),
+        )
+        .width(520),
+    );
+    Page::new(col.push(actions))
+}
