@@ -339,7 +339,8 @@ impl Config {
             crate::usage::central::check_url(&config.usage.central)
                 .map_err(|e| err(format!("[usage] central: {e}")))?;
         }
-        crate::usage::central::check_office(&config.usage.office).map_err(err)?;
+        crate::usage::central::check_office(&config.usage.office)
+            .map_err(|e| err(e.to_string()))?;
         if !(1..=3600).contains(&config.usage.ship_interval_s) {
             return Err(err(
                 "[usage] ship_interval_s: must be between 1 and 3600".into()
@@ -369,9 +370,9 @@ impl Config {
         let mut anchors = TrustAnchors::jlis(self.card.trust_jlis_test_cards);
         for file in &self.card.trust_anchors {
             let path = base.join(file);
-            anchors.load_file(&path).map_err(|message| ConfigError {
+            anchors.load_file(&path).map_err(|e| ConfigError {
                 file: path.display().to_string(),
-                message,
+                message: e.problem.to_string(),
             })?;
         }
         Ok(ReadOptions {

@@ -572,7 +572,7 @@ fn usage_db(path: &Path) -> Finding {
         write_probe_db(path)
     } else {
         // Not there yet (the kiosk makes it on its first session): the folder must take it.
-        write_probe_file(dir)
+        write_probe_file_io(dir).map_err(WriteProbeError::from)
     };
     if let Err(e) = written {
         return Finding::bad(
@@ -612,13 +612,20 @@ fn usage_db(path: &Path) -> Finding {
 
 /// Take SQLite's write lock on the existing database and let it go: fails exactly when the
 /// kiosk's next write would (read-only file or disk, another writer, a broken file).
-fn write_probe_db(path: &Path) -> Result<(), String> {
+fn write_probe_db(path: &Path) -> Result<(), WriteProbeError> {
     let conn =
-        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
-            .map_err(|e| e.to_string())?;
-    conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
-        .map_err(|e| e.to_string())?;
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;")?;
     Ok(())
+}
+
+/// Why a write probe failed: SQLite's answer, or the OS's.
+#[derive(Debug, thiserror::Error)]
+enum WriteProbeError {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
 }
 
 fn write_probe_file_io(dir: impl AsRef<Path>) -> std::io::Result<()> {
@@ -627,13 +634,6 @@ fn write_probe_file_io(dir: impl AsRef<Path>) -> std::io::Result<()> {
         .join(format!(".kakanai-doctor-{}", std::process::id()));
     std::fs::write(&probe, b"")?;
     std::fs::remove_file(&probe)
-}
-
-fn write_probe_file(dir: &Path) -> Result<(), String> {
-    let probe = dir.join(format!(".kakanai-doctor-{}", std::process::id()));
-    std::fs::write(&probe, b"").map_err(|e| e.to_string())?;
-    let _ = std::fs::remove_file(&probe);
-    Ok(())
 }
 
 fn statvfs(dir: &Path) -> Option<libc::statvfs> {
@@ -808,7 +808,7 @@ fn panels(config: &Config) -> Option<Finding> {
             return Some(Finding::bad(
                 Check::Panels,
                 Status::Fail,
-                e,
+                e.to_string(),
                 "`sudo apt install x11-xserver-utils`",
             ));
         }

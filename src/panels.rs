@@ -63,17 +63,36 @@ fn parse_geometry(word: &str) -> Option<Geometry> {
     ))
 }
 
+/// Why the panels could not be listed or arranged.
+#[derive(Debug, thiserror::Error)]
+pub enum PanelsError {
+    /// xrandr is not installed or cannot run.
+    #[error("xrandr: {0} (package x11-xserver-utils)")]
+    NoXrandr(std::io::Error),
+    /// xrandr ran and failed (no display, no RandR, a mode the panel refused).
+    #[error("xrandr {args} failed: {stderr}")]
+    Failed {
+        /// The arguments it was given.
+        args: String,
+        /// Its own message.
+        stderr: String,
+    },
+    /// A configured output does not exist or has no panel: what [`missing`] says.
+    #[error("{0}")]
+    Unusable(String),
+}
+
 /// The outputs of the X server on `$DISPLAY`.
-pub fn query() -> Result<Vec<Output>, String> {
+pub fn query() -> Result<Vec<Output>, PanelsError> {
     let out = Command::new("xrandr")
         .arg("--query")
         .output()
-        .map_err(|e| format!("xrandr: {e} (package x11-xserver-utils)"))?;
+        .map_err(PanelsError::NoXrandr)?;
     if !out.status.success() {
-        return Err(format!(
-            "xrandr --query failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
+        return Err(PanelsError::Failed {
+            args: "--query".into(),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        });
     }
     Ok(parse_query(&String::from_utf8_lossy(&out.stdout)))
 }
@@ -108,11 +127,11 @@ pub fn missing(outputs: &[Output], name: &str) -> Option<String> {
 /// Arrange the named outputs (front at 0,0, back to its right, each in its preferred mode)
 /// and return each one's geometry (x, y, width, height), front first. An empty name is left
 /// alone and gives `None`.
-pub fn arrange(front: &str, back: &str) -> Result<[Option<Geometry>; 2], String> {
+pub fn arrange(front: &str, back: &str) -> Result<[Option<Geometry>; 2], PanelsError> {
     let outputs = query()?;
     for name in [front, back].into_iter().filter(|n| !n.is_empty()) {
         if let Some(why) = missing(&outputs, name) {
-            return Err(why);
+            return Err(PanelsError::Unusable(why));
         }
     }
     let mut args: Vec<String> = Vec::new();
@@ -130,13 +149,12 @@ pub fn arrange(front: &str, back: &str) -> Result<[Option<Geometry>; 2], String>
     let out = Command::new("xrandr")
         .args(&args)
         .output()
-        .map_err(|e| format!("xrandr: {e}"))?;
+        .map_err(PanelsError::NoXrandr)?;
     if !out.status.success() {
-        return Err(format!(
-            "xrandr {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
+        return Err(PanelsError::Failed {
+            args: args.join(" "),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        });
     }
     let outputs = query()?;
     let geometry = |name: &str| {

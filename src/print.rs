@@ -796,7 +796,7 @@ pub fn test_page(terminal: &str) -> Result<Vec<u8>, crate::forms::pdf::RenderErr
         "kakanai 印刷テスト",
         20.0,
         crate::forms::fonts::FontKey::GothicBold,
-        "left",
+        crate::forms::fit::Align::Left,
         0.0,
     )?;
     let now = std::time::SystemTime::now()
@@ -816,7 +816,7 @@ pub fn test_page(terminal: &str) -> Result<Vec<u8>, crate::forms::pdf::RenderErr
         ),
         11.0,
         crate::forms::fonts::FontKey::Gothic,
-        "left",
+        crate::forms::fit::Align::Left,
         0.0,
     )?;
     c.text(
@@ -824,7 +824,7 @@ pub fn test_page(terminal: &str) -> Result<Vec<u8>, crate::forms::pdf::RenderErr
         "住民票の写し等交付請求書　ゴシック体：東京都青梅市東青梅１丁目",
         12.0,
         crate::forms::fonts::FontKey::Gothic,
-        "left",
+        crate::forms::fit::Align::Left,
         0.0,
     )?;
     c.text(
@@ -832,7 +832,7 @@ pub fn test_page(terminal: &str) -> Result<Vec<u8>, crate::forms::pdf::RenderErr
         "住民票の写し等交付請求書　明朝体：東京都青梅市東青梅１丁目",
         12.0,
         crate::forms::fonts::FontKey::Mincho,
-        "left",
+        crate::forms::fit::Align::Left,
         0.0,
     )?;
     c.rect([15.0, 70.0, 180.0, 30.0], None, 0.5);
@@ -841,7 +841,7 @@ pub fn test_page(terminal: &str) -> Result<Vec<u8>, crate::forms::pdf::RenderErr
         "この枠が欠けずに印刷されていれば、余白と縮尺は正しく設定されています。",
         10.0,
         crate::forms::fonts::FontKey::Gothic,
-        "left",
+        crate::forms::fit::Align::Left,
         0.0,
     )?;
     Ok(c.finish())

@@ -131,17 +131,20 @@ impl TrustAnchors {
     }
 
     /// Add the anchor in a TOML anchor file. Errors name the file and what is wrong.
-    pub fn load_file(&mut self, path: &Path) -> Result<(), String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read the trust anchor file: {e}", path.display()))?;
+    pub fn load_file(&mut self, path: &Path) -> Result<(), AnchorFileError> {
+        let at = |problem| AnchorFileError {
+            path: path.to_owned(),
+            problem,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| at(AnchorProblem::Read(e)))?;
         let file: AnchorFile =
-            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        let hex = |field: &str, value: &str| {
-            decode_hex(value).ok_or_else(|| format!("{}: `{field}` is not hex", path.display()))
+            toml::from_str(&text).map_err(|e| at(AnchorProblem::Toml(Box::new(e))))?;
+        let hex = |field: &'static str, value: &str| {
+            decode_hex(value).ok_or_else(|| at(AnchorProblem::NotHex(field)))
         };
         let key_id: [u8; 16] = hex("key_id", &file.key_id)?
             .try_into()
-            .map_err(|_| format!("{}: `key_id` must be 16 bytes", path.display()))?;
+            .map_err(|_| at(AnchorProblem::KeyIdLength))?;
         self.push(TrustAnchor {
             name: file.name,
             key_id,
@@ -236,6 +239,33 @@ pub(crate) fn decode_hex(text: &str) -> Option<Vec<u8>> {
     (0..text.len() / 2)
         .map(|i| u8::from_str_radix(text.get(i * 2..i * 2 + 2)?, 16).ok())
         .collect()
+}
+
+/// A trust anchor file (`[card] trust_anchors`) that cannot be used; names the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {problem}", path.display())]
+pub struct AnchorFileError {
+    /// The file.
+    pub path: std::path::PathBuf,
+    /// What is wrong with it.
+    pub problem: AnchorProblem,
+}
+
+/// What is wrong with a trust anchor file.
+#[derive(Debug, thiserror::Error)]
+pub enum AnchorProblem {
+    /// Missing or unreadable.
+    #[error("cannot read the trust anchor file: {0}")]
+    Read(std::io::Error),
+    /// Not TOML, or not the anchor fields (name, key_id, exponent, modulus).
+    #[error("{0}")]
+    Toml(Box<toml::de::Error>),
+    /// A field that must be hexadecimal is not.
+    #[error("`{0}` is not hex")]
+    NotHex(&'static str),
+    /// The key id is not 16 bytes.
+    #[error("`key_id` must be 16 bytes")]
+    KeyIdLength,
 }
 
 #[cfg(test)]

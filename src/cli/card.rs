@@ -79,7 +79,7 @@ pub fn run(command: CardCommand, config: &Config, config_base: &Path) -> i32 {
             };
             for file in &trust_anchor {
                 if let Err(e) = options.anchors.load_file(file) {
-                    return fail(&e, exit::USAGE);
+                    return fail(&e.to_string(), exit::USAGE);
                 }
             }
             let reader =

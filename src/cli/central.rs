@@ -63,7 +63,7 @@ fn central(db: &Path, password_file: Option<&Path>) -> Result<Central, String> {
 /// Run `kpi ship`.
 pub fn ship(args: ShipArgs) -> i32 {
     if let Err(e) = crate::usage::central::check_office(&args.office) {
-        return fail(&e, exit::USAGE);
+        return fail(&e.to_string(), exit::USAGE);
     }
     let c = match Central::new(&args.central, args.password_file.as_deref()) {
         Ok(c) => c,

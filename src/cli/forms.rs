@@ -158,7 +158,7 @@ pub fn render(args: RenderArgs, config: &crate::config::Config, base: &Path) -> 
     let answers = match &args.answers {
         Some(p) => match Answers::load(p) {
             Ok(a) => a,
-            Err(e) => return fail(&e, exit::USAGE),
+            Err(e) => return fail(&e.to_string(), exit::USAGE),
         },
         None => Answers::new(),
     };

@@ -263,7 +263,8 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
         printer_status = Arc::new(move || PrinterState::Ready(shown.clone()))
             as Arc<dyn Fn() -> PrinterState + Send + Sync>;
         pcsc = None;
-        admin_hash = Some(crate::kiosk::admin::hash_credential(DEMO_ADMIN)?);
+        admin_hash =
+            Some(crate::kiosk::admin::hash_credential(DEMO_ADMIN).map_err(|e| e.to_string())?);
         // Two windows side by side on one desktop, at two thirds of the panel's size (the size
         // is the layout's; iced multiplies it by the scale).
         let demo_window = |x: i32| WindowConfig {

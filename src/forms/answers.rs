@@ -48,12 +48,19 @@ impl Answers {
 
     /// Read a TOML file of `question = value` (strings, integers, or arrays for several
     /// choices). Errors name the file and line, not the value.
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let text = crate::files::read_regular_text(path, 1 << 20, "an answers file")
-            .map_err(|e| e.to_string())?;
-        let table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| format!("{}: {}", path.display(), e.message()))?;
+    pub fn load(path: &Path) -> Result<Self, AnswersFileError> {
+        let text = crate::files::read_regular_text(path, 1 << 20, "an answers file")?;
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            // The line, never the value: an answers file may hold a resident's answers.
+            let line = e
+                .span()
+                .map(|span| text[..span.start].lines().count().max(1));
+            AnswersFileError::Toml {
+                path: path.to_owned(),
+                line,
+                message: e.message().to_owned(),
+            }
+        })?;
         let mut answers = Answers::new();
         for (key, value) in table {
             let v = match value {
@@ -69,10 +76,10 @@ impl Answers {
                     .collect::<Vec<_>>()
                     .join(","),
                 _ => {
-                    return Err(format!(
-                        "{}: answer `{key}` must be text, a number or a list",
-                        path.display()
-                    ));
+                    return Err(AnswersFileError::Kind {
+                        path: path.to_owned(),
+                        key,
+                    });
                 }
             };
             answers.set(&key, v);
@@ -102,4 +109,30 @@ impl fmt::Debug for Answers {
             self.0.keys().collect::<Vec<_>>()
         )
     }
+}
+/// An answers file (`kakanai forms render --answers`) that cannot be used. Names the file,
+/// the line and the question, never an answer's value.
+#[derive(Debug, thiserror::Error)]
+pub enum AnswersFileError {
+    /// Missing, not a regular file, too big or not UTF-8.
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
+    /// Not TOML.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Toml {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The line, where toml knows it.
+        line: Option<usize>,
+        /// What toml says is wrong (toml's message; it does not quote the value).
+        message: String,
+    },
+    /// An answer that is a table or a date.
+    #[error("{}: answer `{key}` must be text, a number or a list", path.display())]
+    Kind {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The question id.
+        key: String,
+    },
 }

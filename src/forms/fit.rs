@@ -19,18 +19,6 @@ closed_set! {
     }
 }
 
-impl Align {
-    /// A layout written in code (the test page, the KPI report) names its alignment as text;
-    /// anything but `center` and `right` is left.
-    pub fn of_code(name: &str) -> Align {
-        match name {
-            "center" => Align::Center,
-            "right" => Align::Right,
-            _ => Align::Left,
-        }
-    }
-}
-
 /// Millimetres per point.
 pub const MM_PER_PT: f32 = 25.4 / 72.0;
 /// Inner margin left and right of a box, mm.

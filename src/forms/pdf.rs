@@ -446,18 +446,10 @@ impl Canvas {
         text: &str,
         size: f32,
         font: FontKey,
-        align: &str,
+        align: fit::Align,
         width: f32,
     ) -> Result<(), RenderError> {
-        let layout = fit::label(
-            Fonts::bundled(),
-            font,
-            text,
-            at,
-            size,
-            fit::Align::of_code(align),
-            width,
-        );
+        let layout = fit::label(Fonts::bundled(), font, text, at, size, align, width);
         let mut w = Writer {
             doc: &mut self.doc,
             fonts: std::mem::take(&mut self.fonts),

@@ -16,10 +16,23 @@ pub struct PageImage {
     pub rgba: Vec<u8>,
 }
 
+/// The kiosk's own PDF could not be parsed for the preview (a bug: the writer and the reader
+/// disagree). Printing is not affected; the clerk reads [`PreviewError::for_clerk`].
+#[derive(Debug, thiserror::Error)]
+#[error("the preview cannot read the PDF: {0}")]
+pub struct PreviewError(String);
+
+impl PreviewError {
+    /// What happened, for the person at the screen, as a catalog sentence.
+    pub fn for_clerk(&self) -> crate::i18n::Text {
+        crate::i18n::Text::new("error.preview").arg("detail", &self.0)
+    }
+}
+
 /// Rasterise every page at `scale` pixels per PDF point (1.0 = 72 dpi; an A4 page at 1.0 is
 /// 595×842 px).
-pub fn pages(pdf: &[u8], scale: f32) -> Result<Vec<PageImage>, String> {
-    let pdf = Pdf::new(pdf.to_vec()).map_err(|e| format!("the PDF cannot be read: {e:?}"))?;
+pub fn pages(pdf: &[u8], scale: f32) -> Result<Vec<PageImage>, PreviewError> {
+    let pdf = Pdf::new(pdf.to_vec()).map_err(|e| PreviewError(format!("{e:?}")))?;
     let cache = RenderCache::new();
     let settings = InterpreterSettings::default();
     let pixmap = PixmapSettings {

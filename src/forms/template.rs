@@ -967,13 +967,15 @@ pub const TEMPLATE_MAX_BYTES: u64 = 1 << 20;
 /// be decoded (a truncated PNG, a JPEG header alone) must not be offered, a decompression bomb
 /// must not take the kiosk's memory, and a FIFO or `/dev/zero` must not hang or exhaust the
 /// check. Only the file's bytes are kept; the PDF writer decodes them again when printing.
-fn load_image(path: &Path) -> Result<BackgroundImage, String> {
-    let bytes = crate::files::read_regular(path, BACKGROUND_MAX_BYTES, "a background image")
-        .map_err(|e| e.to_string())?;
-    let file = path.display();
+fn load_image(path: &Path) -> Result<BackgroundImage, BackgroundError> {
+    let bytes = crate::files::read_regular(path, BACKGROUND_MAX_BYTES, "a background image")?;
+    let at = |problem| BackgroundError::Image {
+        path: path.to_owned(),
+        problem,
+    };
     let format = match image::guess_format(&bytes) {
         Ok(f @ (image::ImageFormat::Png | image::ImageFormat::Jpeg)) => f,
-        _ => return Err(format!("{file}: not a PNG or JPEG image")),
+        _ => return Err(at(ImageProblem::NotPngOrJpeg)),
     };
     let mut reader = image::ImageReader::with_format(std::io::Cursor::new(&bytes), format);
     let mut limits = image::Limits::default();
@@ -982,15 +984,45 @@ fn load_image(path: &Path) -> Result<BackgroundImage, String> {
     limits.max_alloc = Some(BACKGROUND_MAX_DECODED);
     reader.limits(limits);
     let decoded = reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => format!(
-            "{file}: too large to print from (at most {BACKGROUND_MAX_SIDE} pixels a side and {} MB decoded); scan at 300–600 dpi",
-            BACKGROUND_MAX_DECODED >> 20
-        ),
-        other => format!("{file}: cannot be decoded ({other}); export the scan again as PNG or JPEG"),
+        image::ImageError::Limits(_) => at(ImageProblem::TooLarge),
+        other => at(ImageProblem::Undecodable(other.to_string())),
     })?;
     let pixels = (decoded.width(), decoded.height());
     drop(decoded);
     Ok(BackgroundImage { bytes, pixels })
+}
+
+/// Why a template's background scan cannot be used (`forms check` shows it with the line).
+#[derive(Debug, thiserror::Error)]
+pub enum BackgroundError {
+    /// Missing, not a regular file, or over [`BACKGROUND_MAX_BYTES`].
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
+    /// Read, but not an image the PDF writer can embed.
+    #[error("{}: {problem}", path.display())]
+    Image {
+        /// The scan.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        problem: ImageProblem,
+    },
+}
+
+/// What is wrong with a background scan's bytes.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageProblem {
+    /// Another format (TIFF, PDF, a renamed file).
+    #[error("not a PNG or JPEG image")]
+    NotPngOrJpeg,
+    /// Over [`BACKGROUND_MAX_SIDE`] pixels a side or [`BACKGROUND_MAX_DECODED`] decoded.
+    #[error(
+        "too large to print from (at most {BACKGROUND_MAX_SIDE} pixels a side and {} MB decoded); scan at 300–600 dpi",
+        BACKGROUND_MAX_DECODED >> 20
+    )]
+    TooLarge,
+    /// Truncated or corrupt; the decoder's message.
+    #[error("cannot be decoded ({0}); export the scan again as PNG or JPEG")]
+    Undecodable(String),
 }
 
 /// Every template in a folder, sorted by file name: the good ones, and the errors of the rest.

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
+use crate::i18n::Text;
 use crate::usage::aggregate::{Grouping, Period, Query, aggregate};
 use crate::usage::export::{Lang, write_csv};
 use crate::usage::record::Slug;
@@ -21,21 +22,68 @@ pub const MAX_FAILURES: u32 = 5;
 /// How long it stays locked.
 pub const LOCKOUT: Duration = Duration::from_secs(300);
 
+/// What went wrong on the admin screen (or `kakanai admin`), typed until a person reads it:
+/// [`AdminError::for_clerk`] gives the sentence from the catalogs, in the admin's language.
+/// None of these carries a credential or any resident's data: the usage database holds none.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// argon2 could not hash the credential (out of memory, or the OS gave no randomness).
+    #[error("cannot hash the credential: {0}")]
+    Hash(argon2::password_hash::Error),
+    /// `[admin] credential_hash` is not the PHC string `kakanai admin hash` prints.
+    #[error("not an argon2 hash")]
+    NotArgon2,
+    /// The usage database could not be opened, read or written.
+    #[error(transparent)]
+    Usage(#[from] crate::usage::store::StoreError),
+    /// The monthly report PDF could not be drawn.
+    #[error(transparent)]
+    Report(#[from] crate::usage::report::ReportError),
+    /// The export folder (a USB stick) could not be made or written: not mounted, full,
+    /// write-protected.
+    #[error("{}: {source}", path.display())]
+    Folder {
+        /// The folder or file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The window name for the day's totals is not a slug.
+    #[error("the window name must be letters, digits or -")]
+    WindowName,
+}
+
+impl AdminError {
+    /// The sentence the admin reads, from the catalogs.
+    pub fn for_clerk(&self) -> Text {
+        match self {
+            AdminError::Hash(e) => Text::new("admin.error.hash").arg("detail", e),
+            AdminError::NotArgon2 => Text::new("admin.bad_hash"),
+            AdminError::Usage(e) => Text::new("admin.error.usage").arg("detail", e),
+            AdminError::Report(e) => Text::new("admin.error.report").arg("detail", e),
+            AdminError::Folder { path, source } => Text::new("admin.error.folder")
+                .arg("path", path.display())
+                .arg("detail", source),
+            AdminError::WindowName => Text::new("admin.error.window"),
+        }
+    }
+}
+
 /// Hash an admin credential for `[admin] credential_hash` (argon2id, random salt, PHC string).
-pub fn hash_credential(secret: &str) -> Result<String, String> {
+pub fn hash_credential(secret: &str) -> Result<String, AdminError> {
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
     Argon2::default()
         .hash_password(secret.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| format!("cannot hash the credential: {e}"))
+        .map_err(AdminError::Hash)
 }
 
 /// Check that `hash` is an argon2 PHC string (what `kakanai admin hash` prints), so that a
 /// bad one is an error when the configuration loads, not at the first login.
-pub fn check_hash(hash: &str) -> Result<(), String> {
-    let parsed = PasswordHash::new(hash.trim()).map_err(|_| "not an argon2 hash".to_owned())?;
+pub fn check_hash(hash: &str) -> Result<(), AdminError> {
+    let parsed = PasswordHash::new(hash.trim()).map_err(|_| AdminError::NotArgon2)?;
     if !parsed.algorithm.as_str().starts_with("argon2") || parsed.hash.is_none() {
-        return Err("not an argon2 hash".into());
+        return Err(AdminError::NotArgon2);
     }
     Ok(())
 }
@@ -229,8 +277,8 @@ fn first_of_month(day: i64) -> i64 {
 }
 
 /// Count today's and this month's use (Japan time) from the usage database at `db`.
-pub fn counts(db: &Path, now: i64) -> Result<Counts, String> {
-    let store = Store::open_read_only(db).map_err(|e| e.to_string())?;
+pub fn counts(db: &Path, now: i64) -> Result<Counts, AdminError> {
+    let store = Store::open_read_only(db)?;
     let today = day_of(now);
     let from = first_of_month(today);
     let per = |from_day: i64, group: bool| {
@@ -246,7 +294,6 @@ pub fn counts(db: &Path, now: i64) -> Result<Counts, String> {
                 },
             },
         )
-        .map_err(|e| e.to_string())
     };
     let mut c = Counts::default();
     for (key, row) in per(today, true)? {
@@ -273,8 +320,8 @@ pub fn export_to(
     terminal: &str,
     now: i64,
     titles: &BTreeMap<String, String>,
-) -> Result<Vec<PathBuf>, String> {
-    let store = Store::open_read_only(db).map_err(|e| e.to_string())?;
+) -> Result<Vec<PathBuf>, AdminError> {
+    let store = Store::open_read_only(db)?;
     let today = day_of(now);
     let month = month_of_day(today);
     // 年度: from April 1st of the fiscal year holding today.
@@ -282,7 +329,11 @@ pub fn export_to(
     while month_of_day(from) % 100 != 4 {
         from = first_of_month(from - 1);
     }
-    std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+    let on = |path: &Path| {
+        let path = path.to_owned();
+        move |source| AdminError::Folder { path, source }
+    };
+    std::fs::create_dir_all(folder).map_err(on(folder))?;
     let rows = aggregate(
         &store,
         &Query {
@@ -294,36 +345,30 @@ pub fn export_to(
                 ..Grouping::default()
             },
         },
-    )
-    .map_err(|e| e.to_string())?;
-    let source = store.export_source().map_err(|e| e.to_string())?;
+    )?;
+    let source = store.export_source()?;
     let csv_path = folder.join(format!("kakanai-{terminal}-{month}.csv"));
     let mut csv = Vec::new();
-    write_csv(&mut csv, Period::Day, &rows, &source, Lang::Ja).map_err(|e| e.to_string())?;
+    write_csv(&mut csv, Period::Day, &rows, &source, Lang::Ja).map_err(on(&csv_path))?;
     // Beside, then renamed: a stick pulled mid-write leaves the previous export whole.
-    crate::files::write_bytes_replacing(&csv_path, 0o644, &csv)
-        .map_err(|e| format!("{}: {e}", csv_path.display()))?;
+    crate::files::write_bytes_replacing(&csv_path, 0o644, &csv).map_err(on(&csv_path))?;
     let report = crate::usage::report::render(
         &store,
         first_of_month(today),
         today,
         &format!("端末 {terminal}"),
         titles,
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     let pdf_path = folder.join(format!("kakanai-{terminal}-{month}-report.pdf"));
-    crate::files::write_bytes_replacing(&pdf_path, 0o644, &report)
-        .map_err(|e| format!("{}: {e}", pdf_path.display()))?;
+    crate::files::write_bytes_replacing(&pdf_path, 0o644, &report).map_err(on(&pdf_path))?;
     Ok(vec![csv_path, pdf_path])
 }
 
 /// Record today's number of applications at `window` (the denominator of 利用率).
-pub fn set_total(db: &Path, window: &str, now: i64, count: u32) -> Result<(), String> {
-    let window = Slug::new(window).ok_or("the window name must be letters, digits or -")?;
-    let mut store = Store::open(db).map_err(|e| e.to_string())?;
-    store
-        .set_daily_total(&window, day_of(now), count)
-        .map_err(|e| e.to_string())
+pub fn set_total(db: &Path, window: &str, now: i64, count: u32) -> Result<(), AdminError> {
+    let window = Slug::new(window).ok_or(AdminError::WindowName)?;
+    let mut store = Store::open(db)?;
+    Ok(store.set_daily_total(&window, day_of(now), count)?)
 }
 
 #[cfg(test)]
@@ -435,5 +480,40 @@ mod tests {
         assert_eq!(month_of_day(d), 202_611);
         assert_eq!(d - first_of_month(d), 20);
         assert_eq!(month_of_day(first_of_month(d) - 1), 202_610);
+    }
+
+    #[test]
+    fn admin_failures_stay_typed_and_read_as_catalog_sentences() {
+        use crate::i18n::Language;
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("usage.db");
+        drop(Store::open(&db).unwrap());
+        // A "folder" that is a file: the stick's path is wrong.
+        let file = dir.path().join("not-a-folder");
+        std::fs::write(&file, b"x").unwrap();
+        let e =
+            export_to(&db, &file.join("out"), "1", 1_780_000_000, &BTreeMap::new()).unwrap_err();
+        assert!(matches!(e, AdminError::Folder { .. }), "{e:?}");
+        let ja = e.for_clerk().in_language(Language::JA);
+        assert!(
+            ja.contains("USB メモリ") && ja.contains("not-a-folder"),
+            "{ja}"
+        );
+        assert!(!ja.contains('⟦'), "{ja}");
+        let en = e.for_clerk().in_language(Language::EN);
+        assert!(en.starts_with("Cannot write to"), "{en}");
+
+        // No database at all: the usage log's own error, in a sentence that says what to check.
+        let e = counts(&dir.path().join("missing.db"), 1_780_000_000).unwrap_err();
+        assert!(matches!(e, AdminError::Usage(_)), "{e:?}");
+        assert!(
+            e.for_clerk()
+                .in_language(Language::JA)
+                .contains("ディスクの空き")
+        );
+
+        let e = set_total(&db, "窓口 1", 1_780_000_000, 3).unwrap_err();
+        assert!(matches!(e, AdminError::WindowName), "{e:?}");
+        assert!(check_hash("plain").is_err_and(|e| matches!(e, AdminError::NotArgon2)));
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::aggregate::{Grouping, Key, Period, Query, Row, aggregate};
 use super::store::{Store, StoreError};
+use crate::forms::fit::Align;
 use crate::forms::fonts::FontKey;
 use crate::forms::pdf::{Canvas, RenderError};
 
@@ -44,7 +45,7 @@ fn bar_chart(
         &format!("{title}（単位：{unit}）"),
         11.0,
         FontKey::GothicBold,
-        "left",
+        Align::Left,
         0.0,
     )?;
     let top = b[1] + 8.0;
@@ -76,7 +77,7 @@ fn bar_chart(
             &format!("{}", v.round() as u64),
             7.0,
             FontKey::Gothic,
-            "right",
+            Align::Right,
             14.0,
         )?;
     }
@@ -90,7 +91,7 @@ fn bar_chart(
             &value.to_string(),
             6.5,
             FontKey::Gothic,
-            "center",
+            Align::Center,
             slot * 0.7 + 4.0,
         )?;
         c.text(
@@ -98,7 +99,7 @@ fn bar_chart(
             label,
             7.0,
             FontKey::Gothic,
-            "center",
+            Align::Center,
             slot * 0.7 + 6.0,
         )?;
     }
@@ -186,7 +187,7 @@ pub fn render_rows(
         "書かない窓口 利用状況報告",
         18.0,
         FontKey::GothicBold,
-        "center",
+        Align::Center,
         180.0,
     )?;
     c.text(
@@ -199,7 +200,7 @@ pub fn render_rows(
         ),
         10.0,
         FontKey::Gothic,
-        "center",
+        Align::Center,
         180.0,
     )?;
 
@@ -210,7 +211,7 @@ pub fn render_rows(
             "合成データ（kakanai kpi seed で作成）：実際の利用状況ではありません",
             9.5,
             FontKey::GothicBold,
-            "center",
+            Align::Center,
             180.0,
         )?;
     }
@@ -268,7 +269,7 @@ pub fn render_rows(
         "指標",
         9.5,
         FontKey::GothicBold,
-        "left",
+        Align::Left,
         0.0,
     )?;
     c.text(
@@ -276,14 +277,28 @@ pub fn render_rows(
         "値",
         9.5,
         FontKey::GothicBold,
-        "right",
+        Align::Right,
         73.0,
     )?;
     for (i, (name, value)) in kpis.iter().enumerate() {
         let y = top + row_h * (i as f32 + 1.0);
         c.rect([15.0, y, 180.0, row_h], None, 0.4);
-        c.text([17.0, y + 1.7], name, 9.5, FontKey::Gothic, "left", 0.0)?;
-        c.text([120.0, y + 1.7], value, 9.5, FontKey::Gothic, "right", 73.0)?;
+        c.text(
+            [17.0, y + 1.7],
+            name,
+            9.5,
+            FontKey::Gothic,
+            Align::Left,
+            0.0,
+        )?;
+        c.text(
+            [120.0, y + 1.7],
+            value,
+            9.5,
+            FontKey::Gothic,
+            Align::Right,
+            73.0,
+        )?;
     }
     c.line(
         [118.0, top],
@@ -328,14 +343,14 @@ pub fn render_rows(
         "申請書等出力件数（様式別）",
         11.0,
         FontKey::GothicBold,
-        "left",
+        Align::Left,
         0.0,
     )?;
     let max = forms.iter().map(|f| f.1).max().unwrap_or(1).max(1);
     for (i, (form, n)) in forms.iter().take(12).enumerate() {
         let y = forms_top + 8.0 + i as f32 * 6.0;
         let name = titles.get(form).unwrap_or(form);
-        c.text([15.0, y], name, 8.0, FontKey::Gothic, "left", 0.0)?;
+        c.text([15.0, y], name, 8.0, FontKey::Gothic, Align::Left, 0.0)?;
         let w = 85.0 * *n as f32 / max as f32;
         c.rect([88.0, y + 0.3, w.max(0.3), 4.0], Some(0.35), 0.0);
         c.text(
@@ -343,7 +358,7 @@ pub fn render_rows(
             &n.to_string(),
             8.0,
             FontKey::Gothic,
-            "left",
+            Align::Left,
             0.0,
         )?;
     }
@@ -352,7 +367,7 @@ pub fn render_rows(
         "kakanai 書かない窓口 — 利用記録には個人情報を含みません（件数と時間のみ）。",
         7.5,
         FontKey::Gothic,
-        "left",
+        Align::Left,
         0.0,
     )?;
     Ok(c.finish())

@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use crate::i18n;
 use crate::i18n::Language;
-use crate::kiosk::admin::{self, AdminGate, Counts, GateError};
+use crate::kiosk::admin::{self, AdminError, AdminGate, Counts, GateError};
 use crate::kiosk::{Done, Work};
 use crate::ui::secret::Secret;
 use crate::ui::style::{self, Kind};
@@ -36,7 +36,7 @@ pub enum Admin {
 /// The admin panel's state.
 #[derive(Default)]
 pub struct Panel {
-    counts: Option<Result<Counts, String>>,
+    counts: Option<Result<Counts, AdminError>>,
     folder: String,
     total: String,
     message: Option<(bool, String)>,
@@ -261,7 +261,7 @@ impl Panel {
                             )],
                         ),
                     ),
-                    Err(e) => (false, e),
+                    Err(e) => (false, e.for_clerk().in_language(Language::JA)),
                 });
             }
             Message::Total(total) => {
@@ -272,7 +272,10 @@ impl Panel {
                     .total
                     .parse::<u32>()
                     .map_err(|_| t("admin.total_invalid"))
-                    .and_then(|n| admin::set_total(cx.usage_db, &cx.window, cx.now, n));
+                    .and_then(|n| {
+                        admin::set_total(cx.usage_db, &cx.window, cx.now, n)
+                            .map_err(|e| e.for_clerk().in_language(Language::JA))
+                    });
                 self.message = Some(match r {
                     Ok(()) => (true, t("admin.total_saved")),
                     Err(e) => (false, e),
@@ -381,12 +384,12 @@ impl Panel {
 }
 
 fn counts<'a>(
-    counts: Option<&'a Result<Counts, String>>,
+    counts: Option<&'a Result<Counts, AdminError>>,
     titles: &'a BTreeMap<String, String>,
 ) -> Element<'a, Message> {
     match counts {
         None => small(t("admin.loading"), style::INK),
-        Some(Err(e)) => small(e.clone(), style::ALERT),
+        Some(Err(e)) => small(e.for_clerk().in_language(Language::JA), style::ALERT),
         Some(Ok(c)) => {
             let max = c.month.values().copied().max().unwrap_or(1).max(1) as f32;
             let mut chart = Column::new().spacing(8);

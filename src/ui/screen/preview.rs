@@ -12,7 +12,7 @@ use crate::ui::widgets::{lead, title};
 /// The rasterised pages, or why there are none.
 pub struct State {
     pages: Vec<image::Handle>,
-    error: Option<String>,
+    error: Option<crate::forms::preview::PreviewError>,
 }
 
 /// A touch on the preview.
@@ -63,7 +63,11 @@ impl State {
         let mut body =
             column![title(cx.t("preview.title")), lead(cx.t("preview.lead"))].spacing(16);
         if let Some(e) = &self.error {
-            body = body.push(text(e.clone()).size(style::SMALL).color(style::ALERT));
+            body = body.push(
+                text(e.for_clerk().in_language(cx.lang()))
+                    .size(style::SMALL)
+                    .color(style::ALERT),
+            );
         }
         body = body.push(
             scrollable(pages)

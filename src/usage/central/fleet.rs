@@ -406,7 +406,7 @@ fn from_raw(
         let hist = run(central, &hist_sql, from, to);
         let join = |h: std::thread::ScopedJoinHandle<'_, Result<Rows, CentralError>>| {
             h.join()
-                .unwrap_or_else(|_| Err(CentralError::Url("a fleet query thread panicked".into())))
+                .unwrap_or_else(|_| Err(CentralError::QueryPanicked))
         };
         (join(sums), printed.map(join), hist, join(events))
     });

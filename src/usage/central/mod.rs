@@ -47,7 +47,13 @@ use super::store::StoreError;
 pub enum CentralError {
     /// The URL is not one this kiosk can use.
     #[error("[usage] central: {0}")]
-    Url(String),
+    Url(#[from] UrlProblem),
+    /// The driver could not parse the URL (a bad port, an unknown option).
+    #[error("[usage] central: not a usable URL: {0}")]
+    UrlSyntax(#[source] postgres::Error),
+    /// One of the fleet report's parallel queries panicked (a bug; the report was not made).
+    #[error("a fleet query thread stopped unexpectedly; no report was made")]
+    QueryPanicked,
     /// The password file is missing, unreadable or readable by others.
     #[error("password file {path}: {what}")]
     PasswordFile {
@@ -133,17 +139,27 @@ fn url_has_password(url: &str) -> bool {
     in_authority || in_query || url.to_ascii_lowercase().contains(" password=")
 }
 
+/// Why a `[usage] central` URL cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum UrlProblem {
+    /// Another scheme (mysql://, a bare host name).
+    #[error("must be a postgres:// URL (postgres://user@host:5432/database)")]
+    NotPostgres,
+    /// A password in the URL would reach the configuration, `ps` and the logs.
+    #[error(
+        "the URL carries a password; remove it and put the password in the file named by [usage] password_file (mode 640, owner root, group the kiosk's)"
+    )]
+    HasPassword,
+}
+
 /// Check that `url` is a `postgres://` or `postgresql://` URL without a password (the
 /// configuration's check; [`Central::new`] does the same).
-pub fn check_url(url: &str) -> Result<(), String> {
+pub fn check_url(url: &str) -> Result<(), UrlProblem> {
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-        return Err("must be a postgres:// URL (postgres://user@host:5432/database)".into());
+        return Err(UrlProblem::NotPostgres);
     }
     if url_has_password(url) {
-        return Err(
-            "the URL carries a password; remove it and put the password in the file named by [usage] password_file (mode 640, owner root, group the kiosk's)"
-                .into(),
-        );
+        return Err(UrlProblem::HasPassword);
     }
     Ok(())
 }
@@ -195,10 +211,8 @@ pub fn read_password_file(path: &Path) -> Result<zeroize::Zeroizing<String>, Cen
 impl Central {
     /// From a URL without a password and, if the server asks for one, a password file.
     pub fn new(url: &str, password_file: Option<&Path>) -> Result<Self, CentralError> {
-        check_url(url).map_err(CentralError::Url)?;
-        let mut config: postgres::Config = url
-            .parse()
-            .map_err(|e: postgres::Error| CentralError::Url(format!("not a usable URL: {e}")))?;
+        check_url(url)?;
+        let mut config: postgres::Config = url.parse().map_err(CentralError::UrlSyntax)?;
         if let Some(file) = password_file {
             let password = read_password_file(file)?;
             config.password(password.as_bytes());
@@ -262,15 +276,18 @@ impl Central {
 /// An office label from the configuration (本庁, 北支所, honcho …): 1–40 characters, no control
 /// characters, no commas (they separate groups on the command line). Not personal data: it
 /// names a building.
-pub fn check_office(office: &str) -> Result<(), String> {
+pub fn check_office(office: &str) -> Result<(), BadOffice> {
     let n = office.chars().count();
     if n > 40 || office.chars().any(|c| c.is_control() || c == ',') {
-        return Err(
-            "[usage] office: at most 40 characters, no commas or control characters".into(),
-        );
+        return Err(BadOffice);
     }
     Ok(())
 }
+
+/// An office label that [`check_office`] refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("[usage] office: at most 40 characters, no commas or control characters")]
+pub struct BadOffice;
 
 #[cfg(test)]
 mod tests {
