@@ -848,14 +848,43 @@ pub fn remember(report: Report) {
         .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report);
 }
 
-/// The lines of the session's start-up check; empty while it runs (or outside the kiosk).
-pub fn session_lines() -> Vec<String> {
+/// The findings of the session's start-up check; empty while it runs (or outside the kiosk).
+pub fn session_findings() -> Vec<Finding> {
     SESSION_REPORT
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .as_ref()
-        .map(Report::lines)
+        .map(|r| r.findings.clone())
         .unwrap_or_default()
+}
+
+impl Finding {
+    /// The check and its verdict as a catalog sentence ("カード読み取り機：正常"), for the admin
+    /// screen; the detail (`what`, `fix`) stays the technical text the journal and `kakanai
+    /// doctor` print, for whoever maintains the PC.
+    pub fn verdict(&self) -> crate::i18n::Text {
+        let check = match self.check {
+            Check::Reader => "doctor.check.reader",
+            Check::Card => "doctor.check.card",
+            Check::Printer => "doctor.check.printer",
+            Check::Fonts => "doctor.check.fonts",
+            Check::Templates => "doctor.check.templates",
+            Check::UsageDb => "doctor.check.usage_db",
+            Check::TimeZone => "doctor.check.time_zone",
+            Check::Clock => "doctor.check.clock",
+            Check::ConfigFile => "doctor.check.config_file",
+            Check::Admin => "doctor.check.admin",
+            Check::Panels => "doctor.check.panels",
+        };
+        let status = match self.status {
+            Status::Ok => "doctor.status.ok",
+            Status::Warn => "doctor.status.warn",
+            Status::Fail => "doctor.status.fail",
+        };
+        crate::i18n::Text::new("doctor.verdict")
+            .arg_key("check", check)
+            .arg_key("status", status)
+    }
 }
 
 #[cfg(test)]
@@ -867,6 +896,22 @@ mod tests {
         let f = Finding::bad(Check::Printer, Status::Fail, "no queue", "add it");
         assert_eq!(f.line(), "FAIL printer: no queue — what to do: add it");
         assert_eq!(Finding::ok(Check::Clock, "x").line(), "ok   clock: x");
+    }
+
+    #[test]
+    fn the_admin_screen_reads_each_verdict_from_the_catalogs() {
+        use crate::i18n::Language;
+        let f = Finding::bad(Check::Printer, Status::Fail, "no queue", "add it");
+        assert_eq!(
+            f.verdict().in_language(Language::JA),
+            "プリンタ：異常（下の対処を行ってください）"
+        );
+        assert_eq!(
+            Finding::ok(Check::UsageDb, "x")
+                .verdict()
+                .in_language(Language::EN),
+            "Usage database: OK"
+        );
     }
 
     #[test]

@@ -612,6 +612,24 @@ fn the_admin_screen_opens_with_the_credential_and_exports_counts() {
     let mut u = ui();
     juminhyo_with_pin(&mut u, Language::JA);
     u.tap("done.finish");
+    // The start-up self-check's findings, as the kiosk keeps them for this screen.
+    use kakanai::doctor::{Check, Finding, Report, Status};
+    kakanai::doctor::remember(Report {
+        findings: vec![
+            Finding {
+                check: Check::Reader,
+                status: Status::Ok,
+                what: "pcscd running, 1 reader".into(),
+                fix: String::new(),
+            },
+            Finding {
+                check: Check::Printer,
+                status: Status::Fail,
+                what: "CUPS has no queue \"kiosk\"".into(),
+                fix: "add it with lpadmin".into(),
+            },
+        ],
+    });
     u.tap_on(Role::Back, &t(Language::JA, "clerk.admin"));
     let _ = u
         .app
@@ -636,7 +654,32 @@ fn the_admin_screen_opens_with_the_credential_and_exports_counts() {
             &[("today", "1"), ("month", "1")]
         )
     ));
+    // The self-check's verdicts read in Japanese; the detail stays as `kakanai doctor` says it.
+    assert!(u.shows(Role::Back, "カード読み取り機：正常"));
+    assert!(u.shows(Role::Back, "プリンタ：異常（下の対処を行ってください）"));
     u.shot("23-admin");
+    // An export to a path that is a file, not a stick: a Japanese sentence that says what to check.
+    let not_a_folder = u.dir.path().join("not-a-folder");
+    std::fs::write(&not_a_folder, b"x").unwrap();
+    let stick = not_a_folder.join("usb");
+    let _ = u.app.update(Message::Admin(admin::Message::Folder(
+        stick.display().to_string(),
+    )));
+    u.tap_on(Role::Back, &t(Language::JA, "admin.export"));
+    let expected = kakanai::kiosk::admin::AdminError::Folder {
+        source: std::fs::create_dir_all(&stick).unwrap_err(),
+        path: stick,
+    }
+    .for_clerk()
+    .in_language(Language::JA);
+    assert!(
+        expected.contains("USB メモリが差さっているか"),
+        "{expected}"
+    );
+    assert!(u.shows(Role::Back, &expected), "{expected}");
+    let _ = u.app.update(Message::Admin(admin::Message::Folder(
+        u.dir.path().join("usb").display().to_string(),
+    )));
     let _ = u
         .app
         .update(Message::Admin(admin::Message::Total("12".into())));

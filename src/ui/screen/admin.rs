@@ -314,45 +314,11 @@ impl Panel {
             ]
             .spacing(16)
             .align_y(Alignment::Center),
-            counts(self.counts.as_ref(), titles),
-            row![
-                text(t("admin.export_to")).size(style::SMALL).width(300),
-                text_input("/media/usb", &self.folder)
-                    .on_input(Message::Folder)
-                    .size(style::SMALL)
-                    .padding(16)
-                    .width(700),
-                big(t("admin.export"), Kind::Primary, Some(Message::Export)).width(460),
-            ]
-            .spacing(16)
-            .align_y(Alignment::Center),
-            row![
-                text(t("admin.total")).size(style::SMALL).width(300),
-                text_input("0", &self.total)
-                    .on_input(Message::Total)
-                    .on_submit(Message::SaveTotal)
-                    .size(style::SMALL)
-                    .padding(16)
-                    .width(300),
-                big(t("admin.save_total"), Kind::Plain, Some(Message::SaveTotal)).width(320),
-                space::horizontal(),
-                big(
-                    t("admin.test_page"),
-                    Kind::Plain,
-                    (!self.testing).then_some(Message::TestPage)
-                )
-                .width(340),
-                big(
-                    t("admin.reader_test"),
-                    Kind::Plain,
-                    (!self.testing).then_some(Message::ReaderTest)
-                )
-                .width(340),
-            ]
-            .spacing(16)
-            .align_y(Alignment::Center),
+            row![counts(self.counts.as_ref(), titles), self_check()].spacing(32),
         ]
         .spacing(22);
+        // Results and notes right under the counts, where the admin looks after a tap; the
+        // export and test buttons stay at the bottom.
         if self.testing {
             col = col.push(small(t("busy.testing"), style::INK));
         }
@@ -365,22 +331,82 @@ impl Panel {
         if demo {
             col = col.push(small(t("admin.demo_note"), style::LINE));
         }
-        // The self-check run at this kiosk session's start (src/doctor.rs), one line per check.
-        let doctor = crate::doctor::session_lines();
-        if !doctor.is_empty() {
-            let mut lines = Column::new().spacing(4);
-            for line in doctor {
-                let colour = if line.starts_with("ok") {
-                    style::INK
-                } else {
-                    style::ALERT
-                };
-                lines = lines.push(text(line).size(style::SMALL * 0.75).color(colour));
-            }
-            col = col.push(scrollable(lines).height(240));
-        }
-        col.into()
+        col.push(
+            column![
+                row![
+                    text(t("admin.export_to")).size(style::SMALL).width(300),
+                    text_input("/media/usb", &self.folder)
+                        .on_input(Message::Folder)
+                        .size(style::SMALL)
+                        .padding(16)
+                        .width(700),
+                    big(t("admin.export"), Kind::Primary, Some(Message::Export)).width(460),
+                ]
+                .spacing(16)
+                .align_y(Alignment::Center),
+                row![
+                    text(t("admin.total")).size(style::SMALL).width(300),
+                    text_input("0", &self.total)
+                        .on_input(Message::Total)
+                        .on_submit(Message::SaveTotal)
+                        .size(style::SMALL)
+                        .padding(16)
+                        .width(300),
+                    big(t("admin.save_total"), Kind::Plain, Some(Message::SaveTotal)).width(320),
+                    space::horizontal(),
+                    big(
+                        t("admin.test_page"),
+                        Kind::Plain,
+                        (!self.testing).then_some(Message::TestPage)
+                    )
+                    .width(340),
+                    big(
+                        t("admin.reader_test"),
+                        Kind::Plain,
+                        (!self.testing).then_some(Message::ReaderTest)
+                    )
+                    .width(340),
+                ]
+                .spacing(16)
+                .align_y(Alignment::Center),
+            ]
+            .spacing(22),
+        )
+        .into()
     }
+}
+
+/// The self-check run at this kiosk session's start (src/doctor.rs), one verdict per check,
+/// beside the counts.
+fn self_check<'a>() -> Element<'a, Message> {
+    let doctor = crate::doctor::session_findings();
+    if doctor.is_empty() {
+        return space::horizontal().into();
+    }
+    let mut lines = Column::new().spacing(4);
+    for f in doctor {
+        let colour = if f.status == crate::doctor::Status::Ok {
+            style::INK
+        } else {
+            style::ALERT
+        };
+        // The verdict in Japanese; the technical detail as `kakanai doctor` prints it.
+        let mut detail = f.what.clone();
+        if !f.fix.is_empty() {
+            detail.push_str(" — ");
+            detail.push_str(&f.fix);
+        }
+        lines = lines.push(
+            column![
+                text(f.verdict().in_language(Language::JA))
+                    .size(style::SMALL * 0.8)
+                    .color(colour),
+                text(detail).size(style::SMALL * 0.6).color(style::LINE),
+            ]
+            .spacing(0),
+        );
+    }
+    scrollable(lines).height(340).width(Length::Fill).into()
 }
 
 fn counts<'a>(
@@ -430,7 +456,7 @@ fn counts<'a>(
                     ]
                 ))
                 .size(style::TEXT),
-                scrollable(chart).height(420),
+                scrollable(chart).height(300),
             ]
             .spacing(12);
             // Shipping to the city's central database (usage::central::outbox::ShipStatus).
