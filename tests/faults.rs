@@ -44,6 +44,7 @@ fn to_preview(k: &mut Kiosk) {
     for d in [1, 2, 3, 4] {
         k.run(Event::PinDigit(d));
     }
+    k.run(Event::PinEnter);
     assert_eq!(k.screen(), &Screen::Confirm);
     k.run(Event::Next);
     assert_eq!(k.run(Event::Next), &Screen::Preview);

@@ -45,6 +45,7 @@ fn pin(k: &mut Kiosk) -> Screen {
     for d in [1, 2, 3, 4] {
         k.run(Event::PinDigit(d));
     }
+    k.run(Event::PinEnter);
     k.screen().clone()
 }
 

@@ -85,6 +85,10 @@ impl Setup {
         for d in digits.bytes() {
             last = self.send(Event::PinDigit(d - b'0'));
         }
+        // The pad's けってい sends the four digits.
+        if self.kiosk.pin_length() == 4 {
+            last = self.send(Event::PinEnter);
+        }
         last
     }
 

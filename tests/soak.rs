@@ -190,7 +190,7 @@ impl Run {
         for d in pin.bytes() {
             s = self.send(Event::PinDigit(d - b'0'));
         }
-        s
+        self.send(Event::PinEnter)
     }
     fn through_to_preview(&mut self) -> Screen {
         let mut s = self.send(Event::Next);

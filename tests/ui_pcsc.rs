@@ -122,6 +122,7 @@ fn a_session_on_the_windows_reads_the_card_through_pcscd_and_follows_the_monitor
     for d in ["1", "2", "3", "4"] {
         tap(&mut app, Role::Front, d);
     }
+    tap(&mut app, Role::Front, &t(Language::JA, "key.enter"));
     assert_eq!(screen(&app), Screen::Confirm);
     assert!(shows_ja(&app, Role::Back, "clerk.verified"));
 
@@ -136,6 +137,7 @@ fn a_session_on_the_windows_reads_the_card_through_pcscd_and_follows_the_monitor
     for d in ["1", "2", "3", "4"] {
         tap(&mut app, Role::Front, d);
     }
+    tap(&mut app, Role::Front, &t(Language::JA, "key.enter"));
     tap(&mut app, Role::Front, &t(Language::JA, "confirm.ok"));
     tap(&mut app, Role::Front, &t(Language::JA, "nav.next"));
     tap(&mut app, Role::Front, &t(Language::JA, "preview.print"));
@@ -216,6 +218,7 @@ fn the_reader_unplugged_and_plugged_back_while_waiting_and_while_reading() {
         for d in ["1", "2", "3", "4"] {
             tap(&mut app, Role::Front, d);
         }
+        tap(&mut app, Role::Front, &t(Language::JA, "key.enter"));
     });
     let took = started.elapsed();
     assert!(
@@ -252,6 +255,7 @@ fn the_reader_unplugged_and_plugged_back_while_waiting_and_while_reading() {
     for d in ["1", "2", "3", "4"] {
         tap(&mut app, Role::Front, d);
     }
+    tap(&mut app, Role::Front, &t(Language::JA, "key.enter"));
     assert_eq!(screen(&app), Screen::Confirm);
     assert!(shows_ja(&app, Role::Back, "clerk.verified"));
     tap(&mut app, Role::Front, &t(Language::JA, "confirm.ok"));

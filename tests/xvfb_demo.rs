@@ -211,6 +211,7 @@ fn the_demo_binary_prints_a_juminhyo_from_x11_clicks() {
     for d in ["1", "2", "3", "4"] {
         s.tap(Role::Front, d);
     }
+    s.tap(Role::Front, &t(Language::JA, "key.enter"));
     std::thread::sleep(Duration::from_millis(800));
     s.shot("confirm");
     s.tap(Role::Front, &t(Language::JA, "confirm.ok"));

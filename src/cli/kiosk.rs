@@ -134,11 +134,10 @@ pub fn printer_of(config: &Config) -> Result<(Box<dyn Printer>, PrinterStatusFn)
             .map_err(|e| format!("[printer] folder {}: {e}", dir.display()))?;
         let probe = RetainingFolder::keep_for(dir.clone(), keep)
             .map_err(|e| format!("[printer] folder {}: {e}", dir.display()))?;
-        let shown = dir.display().to_string();
         // The clerk bar asks every few seconds: old PDFs go then too, even with no prints.
         let status = Arc::new(move || {
             let _ = probe.prune();
-            PrinterState::Ready(shown.clone())
+            PrinterState::Folder
         }) as PrinterStatusFn;
         return Ok((Box::new(printer), status));
     }
@@ -259,9 +258,8 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
         });
         reader = Box::new(sim) as Box<dyn CardReader>;
         printer = Box::new(demo_printer) as Box<dyn Printer>;
-        let shown = printed.display().to_string();
-        printer_status = Arc::new(move || PrinterState::Ready(shown.clone()))
-            as Arc<dyn Fn() -> PrinterState + Send + Sync>;
+        printer_status =
+            Arc::new(|| PrinterState::Folder) as Arc<dyn Fn() -> PrinterState + Send + Sync>;
         pcsc = None;
         admin_hash =
             Some(crate::kiosk::admin::hash_credential(DEMO_ADMIN).map_err(|e| e.to_string())?);

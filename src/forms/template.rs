@@ -405,6 +405,9 @@ pub struct QuestionSpec {
     pub min: Option<u32>,
     /// For count.
     pub max: Option<u32>,
+    /// The same question on other forms (`furigana`, `phone`): a resident who answered it for
+    /// one form in a session finds it answered on the others (asked once).
+    pub key: Option<String>,
 }
 
 impl QuestionSpec {

@@ -6,12 +6,13 @@
 
 pub mod admin;
 pub mod check;
+pub mod chime;
 pub mod entry;
 pub mod services;
 pub mod session;
 pub mod work;
 
 pub use session::{
-    COUNTDOWN_S, ClerkReason, Event, Kiosk, KioskConfig, OnRemoval, Screen, unix_now,
+    COUNTDOWN_S, ClerkCall, ClerkReason, Event, Kiosk, KioskConfig, OnRemoval, Screen, unix_now,
 };
 pub use work::{Busy, Done, Work};

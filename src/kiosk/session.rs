@@ -106,6 +106,18 @@ impl PartialEq for ClerkReason {
 
 impl Eq for ClerkReason {}
 
+/// The clerk has been called: by the resident's button, or by a see-the-clerk screen. Until
+/// the clerk acts on the back screen the call stands: the clerk bar shows it with the reason,
+/// the chime rings once, and the idle timer does not run (a resident waiting for the clerk is
+/// not wiped away).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClerkCall {
+    /// Why: the see-the-clerk screen's reason, or `None` when the resident pressed "call".
+    pub reason: Option<ClerkReason>,
+    /// The clerk has touched the back screen since.
+    pub answered: bool,
+}
+
 /// Touches, card events and clerk actions.
 #[derive(Debug)]
 pub enum Event {
@@ -127,6 +139,9 @@ pub enum Event {
     PinDigit(u8),
     /// Erase the last digit.
     PinErase,
+    /// けってい: send the four digits (the fourth digit alone sends nothing, so a stray tap
+    /// does not cost a try).
+    PinEnter,
     /// 照合番号B: date of birth, expiry year, security code.
     CodeB {
         /// 生年月日.
@@ -210,7 +225,12 @@ struct Session {
     language: Language,
     mode: Mode,
     assisted: bool,
-    help_requested: bool,
+    /// The clerk's call, while one was made in this session.
+    call: Option<ClerkCall>,
+    /// Calls made in this session (each new one rings the chime once).
+    calls: u32,
+    /// The last PIN (or 照合番号B) sent was wrong: the tries left then (the panel on the pad).
+    wrong: Option<Option<u8>>,
     identification: Identification,
     chosen: Vec<usize>,
     first_choice_at: Option<Timestamp>,
@@ -358,13 +378,61 @@ impl Kiosk {
     /// ("まだ続けますか？") should show on both screens; `None` otherwise.
     pub fn countdown(&self) -> Option<i64> {
         let s = self.session.as_ref()?;
+        if self.waiting_for_clerk() {
+            return None;
+        }
         let left = self.config.idle_timeout_s - (self.now() - s.last_touch);
         (left <= COUNTDOWN_S).then_some(left.max(0))
     }
 
-    /// Whether the resident has asked for the clerk (the back screen's signal).
+    /// Whether the clerk has been called in this session (by the resident, or by a
+    /// see-the-clerk screen): the front then offers no second "call".
     pub fn help_requested(&self) -> bool {
-        self.session.as_ref().is_some_and(|s| s.help_requested)
+        self.session.as_ref().is_some_and(|s| s.call.is_some())
+    }
+
+    /// The clerk's call, while there is one (the clerk bar's "呼び出し中" and its reason).
+    pub fn clerk_call(&self) -> Option<&ClerkCall> {
+        self.session.as_ref().and_then(|s| s.call.as_ref())
+    }
+
+    /// How many times the clerk was called in this session (0 without one): the UI rings the
+    /// chime when this grows.
+    pub fn calls(&self) -> u32 {
+        self.session.as_ref().map_or(0, |s| s.calls)
+    }
+
+    /// The last PIN or 照合番号B sent was wrong: `Some(tries left)` (the count may be unknown),
+    /// until the next one is sent or the screen is left.
+    pub fn wrong_secret(&self) -> Option<Option<u8>> {
+        self.session.as_ref().and_then(|s| s.wrong)
+    }
+
+    /// Whether a call is waiting for the clerk (the idle timer is stopped meanwhile).
+    fn waiting_for_clerk(&self) -> bool {
+        self.clerk_call().is_some_and(|c| !c.answered)
+    }
+
+    /// Call the clerk (a new call, unless one is already waiting).
+    fn call_clerk(&mut self, reason: Option<ClerkReason>) {
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
+        match &mut s.call {
+            // A call is waiting already: it now says why, and does not ring again.
+            Some(c) if !c.answered => {
+                if reason.is_some() {
+                    c.reason = reason;
+                }
+            }
+            _ => {
+                s.call = Some(ClerkCall {
+                    reason,
+                    answered: false,
+                });
+                s.calls += 1;
+            }
+        }
     }
 
     /// The language the session runs in (the idle screen's choice).
@@ -385,6 +453,101 @@ impl Kiosk {
     /// The answers given to the chosen form at `form` (with the defaults filled in).
     pub fn answers(&self, form: usize) -> Option<&Answers> {
         self.session.as_ref().and_then(|s| s.answers.get(form))
+    }
+
+    /// The earlier chosen form whose answer filled question `question` of `form` ("asked
+    /// once": the template's shared `key`), when the answers are the same.
+    pub fn shared_from(&self, form: usize, question: &str) -> Option<usize> {
+        let t = self.chosen_template(form)?;
+        let q = t
+            .spec
+            .questions
+            .iter()
+            .map(|q| q.get_ref())
+            .find(|q| q.id == question)?;
+        let key = q.key.as_deref()?;
+        let value = self.answers(form)?.get(question)?;
+        (0..form).find(|other| {
+            self.same_question(*other, key, q.kind)
+                .is_some_and(|id| self.answers(*other).and_then(|a| a.get(id)) == Some(value))
+        })
+    }
+
+    /// The id of the question of chosen form `form` that shares `key` (and is of `kind`).
+    fn same_question(
+        &self,
+        form: usize,
+        key: &str,
+        kind: crate::forms::template::QuestionKind,
+    ) -> Option<&str> {
+        self.chosen_template(form)?
+            .spec
+            .questions
+            .iter()
+            .map(|q| q.get_ref())
+            .find(|q| q.key.as_deref() == Some(key) && q.kind == kind)
+            .map(|q| q.id.as_str())
+    }
+
+    /// The answer to `question` of `form` was given: the same question (shared `key`) on
+    /// every other chosen form gets it too.
+    fn share(&mut self, form: usize, question: &str) {
+        let Some(q) = self.chosen_template(form).and_then(|t| {
+            t.spec
+                .questions
+                .iter()
+                .map(|q| q.get_ref())
+                .find(|q| q.id == question)
+        }) else {
+            return;
+        };
+        let (Some(key), kind) = (q.key.clone(), q.kind) else {
+            return;
+        };
+        let Some(value) = self
+            .answers(form)
+            .and_then(|a| a.get(question))
+            .map(str::to_owned)
+        else {
+            return;
+        };
+        let forms = self.session.as_ref().map_or(0, |s| s.chosen.len());
+        let targets: Vec<(usize, String)> = (0..forms)
+            .filter(|f| *f != form)
+            .filter_map(|f| {
+                self.same_question(f, &key, kind)
+                    .map(|id| (f, id.to_owned()))
+            })
+            .collect();
+        if let Some(s) = self.session.as_mut() {
+            for (f, id) in targets {
+                s.answers[f].set(&id, value.clone());
+            }
+        }
+    }
+
+    /// A form was chosen: its shared questions take the answers already given on others.
+    fn take_shared(&mut self, form: usize) {
+        let Some(t) = self.chosen_template(form) else {
+            return;
+        };
+        let shared: Vec<(String, String, crate::forms::template::QuestionKind)> = t
+            .spec
+            .questions
+            .iter()
+            .map(|q| q.get_ref())
+            .filter_map(|q| Some((q.id.clone(), q.key.clone()?, q.kind)))
+            .collect();
+        for (id, key, kind) in shared {
+            let forms = self.session.as_ref().map_or(0, |s| s.chosen.len());
+            let found = (0..forms).filter(|f| *f != form).find_map(|f| {
+                let other = self.same_question(f, &key, kind)?;
+                self.answers(f)?.get(other).map(str::to_owned)
+            });
+            if let (Some(value), Some(s)) = (found, self.session.as_mut()) {
+                s.answers[form].set(&id, value);
+            }
+        }
     }
 
     /// The template of the chosen form at `form`.
@@ -413,6 +576,15 @@ impl Kiosk {
             .as_ref()
             .and_then(|s| s.satisfaction)
             .map(|v| v.value())
+    }
+
+    /// Sheets printed in this session (each template is one A4 page): the done screen and the
+    /// clerk bar say how many to take.
+    pub fn sheets(&self) -> Option<usize> {
+        self.session
+            .as_ref()
+            .filter(|s| s.printed)
+            .map(|s| s.filled.len())
     }
 
     /// The window residents take their forms to.
@@ -469,6 +641,26 @@ impl Kiosk {
             }
         };
         if let Some(screen) = next {
+            if let Screen::SeeClerk(reason) = &screen {
+                // Every see-the-clerk screen calls the clerk.
+                if self.screen != screen {
+                    self.call_clerk(Some(reason.clone()));
+                }
+            } else if screen != self.screen {
+                let left_clerk_screen = matches!(self.screen, Screen::SeeClerk(_));
+                if let Some(s) = self.session.as_mut() {
+                    s.wrong = None;
+                    // The resident went on by themselves (a card swapped, a retry that
+                    // printed): a call the clerk has not answered yet is withdrawn.
+                    if left_clerk_screen
+                        && s.call
+                            .as_ref()
+                            .is_some_and(|c| !c.answered && c.reason.is_some())
+                    {
+                        s.call = None;
+                    }
+                }
+            }
             self.screen = screen;
         }
         let work = self.requested.take();
@@ -505,6 +697,9 @@ impl Kiosk {
         match (&self.screen.clone(), event) {
             (_, Event::Tick) => {
                 let idle = self.session.as_ref().map(|s| now - s.last_touch);
+                if self.waiting_for_clerk() {
+                    return None;
+                }
                 if idle.is_some_and(|i| i >= self.config.idle_timeout_s) {
                     self.end(Outcome::TimedOut);
                     return Some(Screen::Idle);
@@ -520,15 +715,20 @@ impl Kiosk {
                 Some(Screen::Idle)
             }
             (_, Event::CallClerk) => {
-                self.note(EventKind::HelpRequested);
-                if let Some(s) = &mut self.session {
-                    s.help_requested = true;
+                if self.help_requested() {
+                    // Called already (the front shows "呼び出し中" instead of the button).
+                    return None;
                 }
+                self.note(EventKind::HelpRequested);
+                self.call_clerk(None);
                 None
             }
             (_, Event::ClerkTouched) => {
                 if let Some(s) = &mut self.session {
                     s.assisted = true;
+                    if let Some(c) = &mut s.call {
+                        c.answered = true;
+                    }
                 }
                 None
             }
@@ -546,6 +746,9 @@ impl Kiosk {
                 if let Some(s) = &mut self.session {
                     s.mode = Mode::StaffOperated;
                     s.assisted = true;
+                    if let Some(c) = &mut s.call {
+                        c.answered = true;
+                    }
                 }
                 None
             }
@@ -556,7 +759,9 @@ impl Kiosk {
                     language,
                     mode: Mode::SelfService,
                     assisted: false,
-                    help_requested: false,
+                    call: None,
+                    calls: 0,
+                    wrong: None,
                     identification: Identification::Pin,
                     chosen: Vec::new(),
                     first_choice_at: None,
@@ -588,6 +793,9 @@ impl Kiosk {
                         s.chosen.push(index);
                         s.answers.push(answers);
                         s.first_choice_at.get_or_insert(now);
+                        // A form chosen later finds what was answered already.
+                        let form = s.chosen.len() - 1;
+                        self.take_shared(form);
                     }
                 }
                 None
@@ -621,6 +829,10 @@ impl Kiosk {
                 if s.pin.len() < 4 {
                     s.pin.push(char::from(b'0' + d));
                 }
+                None
+            }
+            (Screen::Pin, Event::PinEnter) => {
+                let s = self.session.as_mut()?;
                 if s.pin.len() == 4 {
                     let credential = Credential::pin(&s.pin);
                     s.pin.zeroize();
@@ -658,10 +870,14 @@ impl Kiosk {
                 self.session.as_mut()?.set_data(data);
                 Some(Screen::Confirm)
             }
+            // The wrong card (or one that would not read) is swapped: the chosen forms stay.
+            (
+                Screen::SeeClerk(ClerkReason::NotMyNumberCard | ClerkReason::ReadFailed(_)),
+                Event::CardRemoved | Event::Back,
+            ) => Some(Screen::PlaceCard),
             (_, Event::CardRemoved) => self.card_removed(),
             (Screen::Confirm, Event::DataWrong) => {
                 self.note(EventKind::HelpRequested);
-                self.session.as_mut()?.help_requested = true;
                 Some(Screen::SeeClerk(ClerkReason::DataWrong))
             }
             (Screen::Confirm, Event::Next) => self.first_page().or_else(|| self.preview()),
@@ -676,6 +892,7 @@ impl Kiosk {
                     return None;
                 }
                 self.session.as_mut()?.answers[form].set(&question, value);
+                self.share(form, &question);
                 None
             }
             (Screen::Questions { form }, Event::Next) => {
@@ -767,10 +984,13 @@ impl Kiosk {
             }
             Err(CardError::WrongPin { tries_left, .. }) => {
                 self.note(EventKind::PinWrong);
-                if let Some(t) = self.session.as_mut().and_then(|s| s.tries.as_mut()) {
-                    match key {
-                        Key::Pin => t.pin = tries_left,
-                        Key::CodeB => t.code_b = tries_left,
+                if let Some(s) = self.session.as_mut() {
+                    s.wrong = Some(tries_left);
+                    if let Some(t) = s.tries.as_mut() {
+                        match key {
+                            Key::Pin => t.pin = tries_left,
+                            Key::CodeB => t.code_b = tries_left,
+                        }
                     }
                 }
                 match tries_left {

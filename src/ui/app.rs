@@ -69,6 +69,12 @@ pub struct App {
     demo_cards: HashMap<String, SimCard>,
     rest: Rest,
     probe_pending: bool,
+    /// The countdown's "stop" was pressed; both windows ask before wiping.
+    asking_stop: bool,
+    /// The session's clerk calls already rung for ([`Kiosk::calls`]).
+    rung: u32,
+    /// Chimes rung since start (the simulation tests count them; they make no sound).
+    chimes: usize,
     started: Instant,
     frames: usize,
     opened: usize,
@@ -138,6 +144,9 @@ impl App {
                 inline,
             },
             probe_pending: false,
+            asking_stop: false,
+            rung: 0,
+            chimes: 0,
             started: Instant::now(),
             frames: 0,
             opened: 0,
@@ -207,6 +216,7 @@ impl App {
             kiosk: &self.kiosk,
             role,
             reader: &self.reader,
+            asking_stop: self.asking_stop,
         };
         let body = || self.screen.view(&cx).map(move |m| Message::Screen(role, m));
         match role {
@@ -251,9 +261,51 @@ impl App {
         Subscription::batch(subs)
     }
 
-    /// Handle a message.
+    /// How many times the clerk-call chime has rung (the simulation tests count it: they run
+    /// inline and play no sound).
+    pub fn chimes(&self) -> usize {
+        self.chimes
+    }
+
+    /// Handle a message; then a new clerk call rings the chime (off the UI thread).
     pub fn update(&mut self, message: Message) -> Task<Message> {
+        let task = self.handle(message);
+        let calls = self.kiosk.calls();
+        if calls > self.rung {
+            self.chimes += 1;
+            if !self.rest.inline {
+                crate::kiosk::chime::ring();
+            }
+        }
+        self.rung = calls;
+        if self.kiosk.screen() == &crate::kiosk::Screen::Idle {
+            self.asking_stop = false;
+        }
+        task
+    }
+
+    fn handle(&mut self, message: Message) -> Task<Message> {
         match message {
+            Message::Screen(role, screen::Message::Countdown(false)) => {
+                // "Stop" asks first: a touch, so the countdown is put away meanwhile.
+                if role == Role::Back {
+                    self.send(Event::ClerkTouched);
+                }
+                self.asking_stop = true;
+                self.send(Event::StillHere);
+                Task::none()
+            }
+            Message::Screen(_, screen::Message::StopAnswer(_)) if !self.asking_stop => Task::none(),
+            Message::Screen(role, m @ screen::Message::StopAnswer(_)) => {
+                self.asking_stop = false;
+                if role == Role::Back {
+                    self.send(Event::ClerkTouched);
+                }
+                match self.screen.update(m, &self.kiosk) {
+                    Some(event) => self.dispatch(event),
+                    None => Task::none(),
+                }
+            }
             Message::Screen(role, m) => {
                 if role == Role::Back {
                     self.send(Event::ClerkTouched);

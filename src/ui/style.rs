@@ -124,3 +124,32 @@ pub fn card(_: &Theme) -> container::Style {
         ..container::Style::default()
     }
 }
+
+/// A warning on the page: a thick alert-red border on white, so it reads as a warning without
+/// its colour too (with a ✕ or ! beside the words).
+pub fn alert_box(_: &Theme) -> container::Style {
+    container::Style {
+        background: Some(Background::Color(Color::WHITE)),
+        text_color: Some(INK),
+        border: Border {
+            color: ALERT,
+            width: 5.0,
+            radius: 14.0.into(),
+        },
+        ..container::Style::default()
+    }
+}
+
+/// The current step of the session in the header: boxed in the main blue.
+pub fn current_step(_: &Theme) -> container::Style {
+    container::Style {
+        background: Some(Background::Color(Color::WHITE)),
+        text_color: Some(PRIMARY),
+        border: Border {
+            color: PRIMARY,
+            width: 3.0,
+            radius: 10.0.into(),
+        },
+        ..container::Style::default()
+    }
+}

@@ -73,11 +73,12 @@ pub fn big<'a, M: Clone + 'a>(label: String, kind: Kind, on: Option<M>) -> butto
     }
 }
 
-/// A square key.
-fn key<'a, M: Clone + 'a>(label: String, size: f32, kind: Kind, on: M) -> Element<'a, M> {
+/// A square key (greyed out while `on` is `None`).
+fn key<'a, M: Clone + 'a>(label: String, size: f32, kind: Kind, on: Option<M>) -> Element<'a, M> {
     // Digits and kana large; a word ("けす", "Erase") smaller so it fits the key.
-    let text_size = if label.chars().count() > 1 {
-        size * 0.26
+    let chars = label.chars().count();
+    let text_size = if chars > 1 {
+        (size * 0.26).min((size - 12.0) / chars as f32)
     } else {
         size * 0.42
     };
@@ -90,23 +91,23 @@ fn key<'a, M: Clone + 'a>(label: String, size: f32, kind: Kind, on: M) -> Elemen
     .height(size)
     .padding(0)
     .style(style::button_style(kind))
-    .on_press(on)
+    .on_press_maybe(on)
     .into()
 }
 
-/// A 3×4 digit pad: 1–9, then erase, 0 and an optional last key. `digit` maps a digit (and 10
-/// for erase) to a message.
+/// A 3×4 digit pad: 1–9, then erase, 0 and an optional last key (greyed out while its
+/// message is `None`). `digit` maps a digit (and 10 for erase) to a message.
 pub fn digit_pad<'a, M: Clone + 'a>(
     digit: impl Fn(u8) -> M,
     erase_label: String,
-    last: Option<(String, M)>,
+    last: Option<(String, Option<M>)>,
 ) -> Element<'a, M> {
     let mut rows = Column::new().spacing(14);
     for r in 0..3u8 {
         let mut line = Row::new().spacing(14);
         for c in 1..=3u8 {
             let d = r * 3 + c;
-            line = line.push(key(d.to_string(), style::KEY, Kind::Plain, digit(d)));
+            line = line.push(key(d.to_string(), style::KEY, Kind::Plain, Some(digit(d))));
         }
         rows = rows.push(line);
     }
@@ -119,8 +120,8 @@ pub fn digit_pad<'a, M: Clone + 'a>(
     };
     rows = rows.push(
         row![
-            key(erase_label, style::KEY, Kind::Plain, digit(10)),
-            key("0".into(), style::KEY, Kind::Plain, digit(0)),
+            key(erase_label, style::KEY, Kind::Plain, Some(digit(10))),
+            key("0".into(), style::KEY, Kind::Plain, Some(digit(0))),
             last,
         ]
         .spacing(14),
@@ -161,7 +162,7 @@ pub fn kana_keyboard<'a, M: Clone + 'a>(
                     c.to_string(),
                     style::KANA_KEY,
                     Kind::Plain,
-                    on(Key::Char(c)),
+                    Some(on(Key::Char(c))),
                 )
             });
         }
@@ -169,16 +170,21 @@ pub fn kana_keyboard<'a, M: Clone + 'a>(
     }
     let [dakuten, small, space, erase, clear] = labels;
     let side = column![
-        key(dakuten, style::KANA_KEY, Kind::Plain, on(Key::Dakuten)),
-        key(small, style::KANA_KEY, Kind::Plain, on(Key::Small)),
+        key(
+            dakuten,
+            style::KANA_KEY,
+            Kind::Plain,
+            Some(on(Key::Dakuten))
+        ),
+        key(small, style::KANA_KEY, Kind::Plain, Some(on(Key::Small))),
         key(
             space,
             style::KANA_KEY,
             Kind::Plain,
-            on(Key::Char('\u{3000}'))
+            Some(on(Key::Char('\u{3000}')))
         ),
-        key(erase, style::KANA_KEY, Kind::Plain, on(Key::Erase)),
-        key(clear, style::KANA_KEY, Kind::Plain, on(Key::Clear)),
+        key(erase, style::KANA_KEY, Kind::Plain, Some(on(Key::Erase))),
+        key(clear, style::KANA_KEY, Kind::Plain, Some(on(Key::Clear))),
     ]
     .spacing(8);
     row![grid, side]
@@ -198,7 +204,7 @@ pub fn number_pad<'a, M: Clone + 'a>(on: impl Fn(Key) -> M, erase: String) -> El
             }
         },
         erase,
-        Some(("-".into(), on(Key::Char('-')))),
+        Some(("-".into(), Some(on(Key::Char('-'))))),
     )
 }
 

@@ -61,3 +61,55 @@ pub fn shows_ja(app: &App, role: Role, key: &str) -> bool {
         &kakanai::i18n::t(kakanai::usage::record::Language::JA, key),
     )
 }
+
+/// The bounds of the button (or key) labelled `label` in `role`'s window: the second container
+/// around the label's text (a button's label sits in a centring container inside the button),
+/// in layout pixels; `None` when the label is not shown.
+#[allow(dead_code)]
+pub fn button_bounds(app: &App, role: Role, label: &str) -> Option<iced::Rectangle> {
+    use iced_test::selector::Candidate;
+    let mut sim = Simulator::with_size(settings(), SIZE, app.view(role));
+    let mut containers: Vec<iced::Rectangle> = Vec::new();
+    let label = label.to_owned();
+    sim.find(move |c: Candidate<'_>| match c {
+        Candidate::Container { bounds, .. } => {
+            containers.push(bounds);
+            None
+        }
+        Candidate::Text {
+            bounds, content, ..
+        } if content == label => {
+            // Depth first: the text's own ancestors are the last containers seen that hold
+            // it (a layer below, such as the page under a modal, came earlier).
+            let mut around = containers
+                .iter()
+                .rev()
+                .filter(|r| r.contains(bounds.center()))
+                .copied();
+            let parent = around.next();
+            around.next().or(parent)
+        }
+        _ => None,
+    })
+    .ok()
+}
+
+/// Asserts that `label` is a button a finger can use in `role`'s window: at least 96 layout
+/// pixels high (15 mm on the kiosk's panel) and wholly inside the 1920×1080 window.
+#[allow(dead_code)]
+pub fn assert_fits(app: &App, role: Role, label: &str) {
+    let b = button_bounds(app, role, label)
+        .unwrap_or_else(|| panic!("no “{label}” on the {role:?} screen"));
+    if std::env::var_os("KAKANAI_SHOW_BOUNDS").is_some() {
+        eprintln!("{role:?} “{label}”: {b:?}");
+    }
+    assert!(
+        b.height >= 96.0 - 0.5,
+        "“{label}” on the {role:?} screen is {} px high: {b:?}",
+        b.height
+    );
+    assert!(
+        b.x >= 0.0 && b.y >= 0.0 && b.x + b.width <= SIZE.0 + 0.5 && b.y + b.height <= SIZE.1 + 0.5,
+        "“{label}” on the {role:?} screen is outside the window: {b:?}"
+    );
+}

@@ -432,7 +432,12 @@ fn counts<'a>(
             for id in ids {
                 let month = c.month.get(id).copied().unwrap_or(0);
                 let today = c.today.get(id).copied().unwrap_or(0);
-                let title = titles.get(id).cloned().unwrap_or_else(|| id.clone());
+                // The template's title; the catalog's name when the template is not loaded
+                // (the simulation, a form since removed); the id only when neither knows it.
+                let title = titles
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| crate::ui::widgets::named(Language::JA, "form", id));
                 chart = chart.push(
                     row![
                         text(title).size(style::SMALL).width(520),

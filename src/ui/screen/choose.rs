@@ -29,6 +29,8 @@ pub enum Message {
     Back,
     /// On to the card.
     Next,
+    /// The list was scrolled: a touch for the idle timer.
+    Scrolled,
 }
 
 impl State {
@@ -47,6 +49,7 @@ impl State {
             Message::Toggle(id) => Some(Event::ToggleForm(id)),
             Message::Back => Some(Event::Back),
             Message::Next => Some(Event::Next),
+            Message::Scrolled => None,
         }
     }
 
@@ -138,6 +141,7 @@ impl State {
                 )));
             }
             scrollable(col.push(tiles.wrap().vertical_spacing(16)))
+                .on_scroll(|_| Message::Scrolled)
                 .height(Length::Fill)
                 .into()
         };

@@ -5,7 +5,7 @@ use iced::widget::{Row, column, space, text};
 use super::{Context, Page};
 use crate::kiosk::Event;
 use crate::ui::style::{self, Kind};
-use crate::ui::widgets::{big, bold, lead, title};
+use crate::ui::widgets::{big, bold, lead, named, title};
 use crate::usage::record::Identification;
 
 /// A touch on the done screen.
@@ -53,6 +53,22 @@ pub fn view<'a>(cx: &Context<'a>) -> Page<'a, Message> {
                 .color(style::ALERT)
                 .font(bold()),
         );
+    }
+    if let Some(n) = k.sheets() {
+        let forms: Vec<String> = k
+            .chosen()
+            .iter()
+            .map(|id| named(cx.lang(), "form", id))
+            .collect();
+        col = col.push(
+            text(cx.tf("done.sheets", &[("n", &n.to_string())]))
+                .size(44)
+                .font(bold()),
+        );
+        col = col.push(lead(cx.tf(
+            "done.forms",
+            &[("forms", &forms.join(cx.t("done.list_sep").as_str()))],
+        )));
     }
     col = col.push(text(cx.tf("done.window", &[("window", &window)])).size(44));
     col = col.push(space::vertical().height(30));

@@ -68,6 +68,8 @@ pub struct Context<'a> {
     pub role: Role,
     /// The reader, as the monitor last said.
     pub reader: &'a ReaderState,
+    /// The countdown's "stop" was pressed: both windows ask whether to wipe the session.
+    pub asking_stop: bool,
 }
 
 impl Context<'_> {
@@ -184,8 +186,10 @@ pub enum Message {
     SeeClerk(see_clerk::Message),
     /// The frame's "call the clerk".
     CallClerk,
-    /// The countdown: still here (`true`), or stop (`false`).
+    /// The countdown: still here (`true`), or stop (`false`, which asks first).
     Countdown(bool),
+    /// The answer to "really stop?": stop and wipe (`true`), or go on.
+    StopAnswer(bool),
 }
 
 impl Screen {
@@ -230,7 +234,10 @@ impl Screen {
         match (self, message) {
             (_, Message::CallClerk) => Some(Event::CallClerk),
             (_, Message::Countdown(true)) => Some(Event::StillHere),
-            (_, Message::Countdown(false)) => Some(Event::Reset),
+            // The app asks first ([`Context::asking_stop`]); only the answer wipes.
+            (_, Message::Countdown(false)) => None,
+            (_, Message::StopAnswer(true)) => Some(Event::Reset),
+            (_, Message::StopAnswer(false)) => Some(Event::StillHere),
             (Screen::Idle, Message::Idle(m)) => idle::update(m),
             (Screen::Choose(s), Message::Choose(m)) => s.update(m),
             (Screen::PlaceCard, Message::PlaceCard(m)) => place_card::update(m),
@@ -239,7 +246,7 @@ impl Screen {
             (Screen::StaffEntry(s), Message::StaffEntry(m)) => s.update(m),
             (Screen::Confirm(s), Message::Confirm(m)) => s.update(m, kiosk),
             (Screen::Questions(s), Message::Questions(m)) => s.update(m, kiosk),
-            (Screen::Preview(_), Message::Preview(m)) => preview::update(m),
+            (Screen::Preview(s), Message::Preview(m)) => s.update(m),
             (Screen::Done, Message::Done(m)) => done::update(m),
             (Screen::SeeClerk, Message::SeeClerk(m)) => see_clerk::update(m),
             _ => None,
@@ -276,7 +283,9 @@ impl Screen {
                 layers = layers.push(modal(editor.map(Message::Questions)));
             }
         }
-        if let Some(left) = k.countdown() {
+        if cx.asking_stop {
+            layers = layers.push(modal(stop_ask(cx)));
+        } else if let Some(left) = k.countdown() {
             layers = layers.push(modal(countdown(cx, left)));
         }
         layers.into()
@@ -304,7 +313,7 @@ fn frame<'a>(cx: &Context<'a>, page: Page<'a, Message>) -> Element<'a, Message> 
     let call = if cx.role == Role::Back {
         // The clerk bar shows the signal; the clerk does not call themselves.
         Element::from(space::horizontal().width(0))
-    } else if cx.kiosk.help_requested() {
+    } else if cx.kiosk.help_requested() || matches!(cx.kiosk.screen(), kiosk::Screen::SeeClerk(_)) {
         container(
             text(cx.t("clerk.called"))
                 .size(style::TEXT)
@@ -320,11 +329,17 @@ fn frame<'a>(cx: &Context<'a>, page: Page<'a, Message>) -> Element<'a, Message> 
             .size(style::TEXT)
             .font(bold())
             .color(style::PRIMARY),
+        space::horizontal().width(40),
+        steps(cx),
         space::horizontal(),
         call,
     ]
     .align_y(Alignment::Center)
     .height(style::TOUCH + 10.0);
+    // The back window has the clerk bar on top instead of the header (which holds only the
+    // resident's "call"): the body gets the same height as on the front, so everything the
+    // front shows fits on the back at the same size.
+    let header = (cx.role == Role::Front).then_some(header);
     let mut footer = Row::new().spacing(30).align_y(Alignment::Center);
     if let Some(b) = page.back {
         footer = footer.push(big(cx.t("nav.back"), Kind::Plain, Some(b)).width(320));
@@ -343,11 +358,69 @@ fn frame<'a>(cx: &Context<'a>, page: Page<'a, Message>) -> Element<'a, Message> 
         ]
         .spacing(24),
     )
-    .padding([24, 48])
+    .padding(if cx.role == Role::Front {
+        [24, 48]
+    } else {
+        [16, 48]
+    })
     .width(Length::Fill)
     .height(Length::Fill)
     .style(style::panel(style::PAGE, style::INK))
     .into()
+}
+
+/// The steps of a session, and which one a screen belongs to ("where am I").
+const STEPS: [&str; 5] = [
+    "step.choose",
+    "step.card",
+    "step.check",
+    "step.answer",
+    "step.print",
+];
+
+fn step_of(screen: &kiosk::Screen) -> Option<usize> {
+    match screen {
+        kiosk::Screen::ChooseForms => Some(0),
+        kiosk::Screen::PlaceCard
+        | kiosk::Screen::Pin
+        | kiosk::Screen::CodeB
+        | kiosk::Screen::StaffEntry => Some(1),
+        kiosk::Screen::Confirm => Some(2),
+        kiosk::Screen::Questions { .. } => Some(3),
+        kiosk::Screen::Preview | kiosk::Screen::Done => Some(4),
+        kiosk::Screen::Idle | kiosk::Screen::SeeClerk(_) => None,
+    }
+}
+
+/// えらぶ → カード → たしかめる → こたえる → いんさつ, the current step boxed and bold (not by
+/// colour alone), the steps done marked ✓.
+fn steps<'a>(cx: &Context<'a>) -> Element<'a, Message> {
+    let Some(now) = step_of(cx.kiosk.screen()) else {
+        return space::horizontal().width(0).into();
+    };
+    let mut r = Row::new().spacing(10).align_y(Alignment::Center);
+    for (i, key) in STEPS.iter().enumerate() {
+        if i > 0 {
+            r = r.push(text("→").size(style::SMALL).color(style::LINE));
+        }
+        let label = if i < now {
+            format!("✓ {}", cx.t(key))
+        } else {
+            format!("{} {}", i + 1, cx.t(key))
+        };
+        let mut t = text(label).size(style::SMALL);
+        if i == now {
+            t = t.font(bold()).color(style::PRIMARY);
+        } else {
+            t = t.color(style::INK);
+        }
+        let mut c = container(t).padding([6, 12]);
+        if i == now {
+            c = c.style(style::current_step);
+        }
+        r = r.push(c);
+    }
+    r.into()
 }
 
 fn countdown<'a>(cx: &Context<'a>, left: i64) -> Element<'a, Message> {
@@ -365,6 +438,33 @@ fn countdown<'a>(cx: &Context<'a>, left: i64) -> Element<'a, Message> {
                 cx.t("countdown.continue"),
                 Kind::Primary,
                 Some(Message::Countdown(true))
+            )
+            .width(560),
+        ]
+        .spacing(40),
+    ]
+    .spacing(30)
+    .align_x(Alignment::Center)
+    .into()
+}
+
+/// "Really stop? Everything you entered is erased." — the countdown's "stop" wipes nothing
+/// until this is answered.
+fn stop_ask<'a>(cx: &Context<'a>) -> Element<'a, Message> {
+    column![
+        title(cx.t("countdown.ask")),
+        lead(cx.t("countdown.ask_lead")),
+        row![
+            big(
+                cx.t("countdown.stop_yes"),
+                Kind::Alert,
+                Some(Message::StopAnswer(true))
+            )
+            .width(440),
+            big(
+                cx.t("countdown.stop_no"),
+                Kind::Primary,
+                Some(Message::StopAnswer(false))
             )
             .width(560),
         ]

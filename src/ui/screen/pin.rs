@@ -1,13 +1,15 @@
 //! The PIN pad: the tries left are shown before anything is typed, the digits only as dots.
-//! The session keeps the digits and reads the card at the fourth.
+//! The four digits are sent by the pad's けってい key, never by the fourth digit alone, so one
+//! stray tap does not cost a try. A wrong PIN is said in words, with the tries left, in a
+//! bordered panel marked ✕ (not by colour alone).
 
-use iced::widget::{column, row, text};
+use iced::widget::{column, container, row, text};
 use iced::{Element, Length};
 
 use super::{Context, Page};
 use crate::kiosk::Event;
-use crate::ui::style;
-use crate::ui::widgets::{digit_pad, lead, masked, title};
+use crate::ui::style::{self, Kind};
+use crate::ui::widgets::{big, bold, digit_pad, lead, masked, title};
 use crate::usage::record::Identification;
 
 /// A touch on the PIN pad.
@@ -17,6 +19,8 @@ pub enum Message {
     Digit(u8),
     /// Erase the last digit.
     Erase,
+    /// けってい: send the four digits.
+    Enter,
     /// 照合番号B instead.
     ForgotPin,
     /// Back to "place your card".
@@ -28,29 +32,70 @@ pub fn update(message: Message) -> Option<Event> {
     Some(match message {
         Message::Digit(d) => Event::PinDigit(d),
         Message::Erase => Event::PinErase,
+        Message::Enter => Event::PinEnter,
         Message::ForgotPin => Event::Identify(Identification::CodeB),
         Message::Back => Event::Back,
     })
 }
 
+/// "暗証番号が ちがいます" with the tries left, for the PIN pad (and 照合番号B).
+pub fn wrong_panel<'a, M: 'a>(cx: &Context<'a>, left: Option<u8>) -> Element<'a, M> {
+    let again = match left {
+        Some(n) => cx.tf("pin.wrong_left", &[("n", &n.to_string())]),
+        None => cx.t("pin.wrong_unknown"),
+    };
+    container(
+        row![
+            text("✕")
+                .size(style::TITLE)
+                .font(bold())
+                .color(style::ALERT),
+            column![
+                text(cx.t("pin.wrong_title"))
+                    .size(style::TEXT)
+                    .font(bold())
+                    .color(style::ALERT),
+                text(again).size(style::TEXT).color(style::INK),
+            ]
+            .spacing(6),
+        ]
+        .spacing(20)
+        .align_y(iced::Alignment::Center),
+    )
+    .padding([14, 24])
+    .width(Length::Fill)
+    .style(style::alert_box)
+    .into()
+}
+
 /// The screen.
 pub fn view<'a>(cx: &Context<'a>) -> Page<'a, Message> {
     let k = cx.kiosk;
-    let tries_line: Element<'a, Message> = match k.tries().and_then(|t| t.pin) {
-        Some(n) => text(cx.tf("pin.tries", &[("n", &n.to_string())]))
+    let typed = k.pin_length();
+    let status: Element<'a, Message> = match (k.wrong_secret(), k.tries().and_then(|t| t.pin)) {
+        (Some(left), _) => wrong_panel(cx, left),
+        (None, Some(n)) => text(cx.tf("pin.tries", &[("n", &n.to_string())]))
             .size(style::TEXT)
             .color(if n <= 2 { style::ALERT } else { style::INK })
             .into(),
-        None => text("").into(),
+        (None, None) => text("").into(),
     };
     let body = row![
         column![
             title(cx.t("pin.title")),
-            tries_line,
-            masked(k.pin_length(), 4),
+            status,
+            masked(typed, 4),
+            lead(cx.t("pin.enter_hint")),
             lead(cx.t("pin.hide")),
+            // A side path, so not in the footer's "go on" corner.
+            big(
+                cx.t("place.forgot_pin"),
+                Kind::Plain,
+                Some(Message::ForgotPin)
+            )
+            .width(Length::Shrink),
         ]
-        .spacing(30)
+        .spacing(26)
         .width(Length::Fill),
         digit_pad(
             |d| if d > 9 {
@@ -59,11 +104,9 @@ pub fn view<'a>(cx: &Context<'a>) -> Page<'a, Message> {
                 Message::Digit(d)
             },
             cx.t("key.erase"),
-            None,
+            Some((cx.t("key.enter"), (typed == 4).then_some(Message::Enter))),
         ),
     ]
     .spacing(60);
-    Page::new(body)
-        .back(Message::Back)
-        .next(cx.t("place.forgot_pin"), Some(Message::ForgotPin))
+    Page::new(body).back(Message::Back)
 }

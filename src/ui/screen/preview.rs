@@ -1,18 +1,26 @@
 //! Every page before printing, drawn from the very PDF that prints (what you see is what
-//! prints). The pages are rasterised once, when the screen is entered.
+//! prints). The pages are rasterised once, when the screen is entered. One page shows at a
+//! time, with page buttons and a zoom, so small print can be read without fiddling; scrolling
+//! it is a touch for the idle timer (someone reading is there).
 
-use iced::widget::{Column, column, container, image, scrollable, text};
+use iced::widget::{Column, Row, column, container, image, row, scrollable, space, text};
 use iced::{Alignment, Length};
 
 use super::{Context, Page};
 use crate::kiosk::Event;
-use crate::ui::style;
-use crate::ui::widgets::{lead, title};
+use crate::ui::style::{self, Kind};
+use crate::ui::widgets::{big, lead, title};
 
-/// The rasterised pages, or why there are none.
+/// The page widths the zoom steps through (layout pixels; the first fits the screen's width
+/// with the page's top half in view).
+pub const ZOOM_WIDTHS: [f32; 3] = [1100.0, 1500.0, 1900.0];
+
+/// The rasterised pages, or why there are none; the page showing and the zoom step.
 pub struct State {
     pages: Vec<image::Handle>,
     error: Option<crate::forms::preview::PreviewError>,
+    page: usize,
+    zoom: usize,
 }
 
 /// A touch on the preview.
@@ -22,46 +30,128 @@ pub enum Message {
     Print,
     /// Back to the questions.
     Back,
+    /// The previous (`false`) or next (`true`) page.
+    Turn(bool),
+    /// Larger (`true`) or smaller.
+    Zoom(bool),
+    /// The page was scrolled: the resident is reading.
+    Scrolled,
 }
 
 impl State {
     /// Rasterise `pdf` (the session's rendered forms) at 2×, sharp on the kiosk's panel.
     pub fn new(pdf: Option<&[u8]>) -> Self {
-        match pdf.map(|p| crate::forms::preview::pages(p, 2.0)) {
-            Some(Ok(pages)) => State {
-                pages: pages
+        let (pages, error) = match pdf.map(|p| crate::forms::preview::pages(p, 2.0)) {
+            Some(Ok(pages)) => (
+                pages
                     .into_iter()
                     .map(|p| image::Handle::from_rgba(p.width, p.height, p.rgba))
                     .collect(),
-                error: None,
-            },
-            Some(Err(e)) => State {
-                pages: Vec::new(),
-                error: Some(e),
-            },
-            None => State {
-                pages: Vec::new(),
-                error: None,
-            },
+                None,
+            ),
+            Some(Err(e)) => (Vec::new(), Some(e)),
+            None => (Vec::new(), None),
+        };
+        State {
+            pages,
+            error,
+            page: 0,
+            zoom: 0,
         }
+    }
+
+    /// The page showing (from 0) and how many there are.
+    pub fn page(&self) -> (usize, usize) {
+        (self.page, self.pages.len())
+    }
+
+    /// The width the page is drawn at.
+    pub fn width(&self) -> f32 {
+        ZOOM_WIDTHS[self.zoom]
+    }
+
+    /// Handle a touch; returns the session event it makes (page turns, zoom and scrolling
+    /// are the screen's own, and count as a touch).
+    pub fn update(&mut self, message: Message) -> Option<Event> {
+        match message {
+            Message::Print => return Some(Event::Print),
+            Message::Back => return Some(Event::Back),
+            Message::Turn(true) => self.page = (self.page + 1).min(self.pages.len().max(1) - 1),
+            Message::Turn(false) => self.page = self.page.saturating_sub(1),
+            Message::Zoom(true) => self.zoom = (self.zoom + 1).min(ZOOM_WIDTHS.len() - 1),
+            Message::Zoom(false) => self.zoom = self.zoom.saturating_sub(1),
+            Message::Scrolled => {}
+        }
+        None
     }
 
     /// The screen.
     pub fn view<'a>(&'a self, cx: &Context<'a>) -> Page<'a, Message> {
-        // Large enough to read every line (about 5.2 px per mm); the resident scrolls down.
         let mut pages = Column::new()
-            .spacing(30)
-            .width(Length::Fill)
+            .width(Length::Shrink)
             .align_x(Alignment::Center);
-        for page in &self.pages {
+        if let Some(page) = self.pages.get(self.page) {
             pages = pages.push(
-                container(image(page.clone()).width(1100))
+                container(image(page.clone()).width(self.width()))
                     .style(style::card)
                     .padding(6),
             );
         }
-        let mut body =
-            column![title(cx.t("preview.title")), lead(cx.t("preview.lead"))].spacing(16);
+        let total = self.pages.len();
+        let last_zoom = ZOOM_WIDTHS.len() - 1;
+        let mut tools = Row::new().spacing(16).align_y(Alignment::Center);
+        if total > 1 {
+            tools = tools
+                .push(
+                    big(
+                        cx.t("preview.prev"),
+                        Kind::Plain,
+                        (self.page > 0).then_some(Message::Turn(false)),
+                    )
+                    .width(Length::Shrink),
+                )
+                .push(
+                    text(cx.tf(
+                        "preview.page",
+                        &[
+                            ("n", &(self.page + 1).to_string()),
+                            ("total", &total.to_string()),
+                        ],
+                    ))
+                    .size(style::TEXT),
+                )
+                .push(
+                    big(
+                        cx.t("preview.next_page"),
+                        Kind::Plain,
+                        (self.page + 1 < total).then_some(Message::Turn(true)),
+                    )
+                    .width(Length::Shrink),
+                );
+        }
+        tools = tools
+            .push(space::horizontal())
+            .push(
+                big(
+                    cx.t("preview.zoom_out"),
+                    Kind::Plain,
+                    (self.zoom > 0).then_some(Message::Zoom(false)),
+                )
+                .width(Length::Shrink),
+            )
+            .push(
+                big(
+                    cx.t("preview.zoom_in"),
+                    Kind::Plain,
+                    (self.zoom < last_zoom).then_some(Message::Zoom(true)),
+                )
+                .width(Length::Shrink),
+            );
+        let mut body = column![
+            row![column![title(cx.t("preview.title")), lead(cx.t("preview.lead"))].spacing(8),],
+            tools,
+        ]
+        .spacing(12);
         if let Some(e) = &self.error {
             body = body.push(
                 text(e.for_clerk().in_language(cx.lang()))
@@ -69,23 +159,22 @@ impl State {
                     .color(style::ALERT),
             );
         }
+        let bar = scrollable::Scrollbar::new().width(24).scroller_width(24);
         body = body.push(
-            scrollable(pages)
-                .direction(scrollable::Direction::Vertical(
-                    scrollable::Scrollbar::new().width(24).scroller_width(24),
-                ))
-                .height(Length::Fill),
+            container(
+                scrollable(pages)
+                    .direction(scrollable::Direction::Both {
+                        vertical: bar,
+                        horizontal: bar,
+                    })
+                    .on_scroll(|_| Message::Scrolled)
+                    .width(Length::Shrink)
+                    .height(Length::Fill),
+            )
+            .center_x(Length::Fill),
         );
         Page::new(body)
             .back(Message::Back)
             .next(cx.t("preview.print"), Some(Message::Print))
     }
-}
-
-/// The session event a touch makes.
-pub fn update(message: Message) -> Option<Event> {
-    Some(match message {
-        Message::Print => Event::Print,
-        Message::Back => Event::Back,
-    })
 }

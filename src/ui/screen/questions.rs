@@ -45,6 +45,8 @@ pub enum Message {
     Back,
     /// Next page (or the preview).
     Next,
+    /// The list was scrolled: a touch for the idle timer.
+    Scrolled,
 }
 
 impl State {
@@ -92,6 +94,7 @@ impl State {
             Message::Key(key) => self.key(key),
             Message::Back => Some(Event::Back),
             Message::Next => Some(Event::Next),
+            Message::Scrolled => None,
         }
     }
 
@@ -143,6 +146,13 @@ impl State {
                         .size(style::SMALL)
                         .color(style::ALERT),
                 );
+            } else if k.shared_from(self.form, &q.id).is_some() {
+                // Asked once: answered on an earlier form's page.
+                label_col = label_col.push(
+                    text(format!("✓ {}", cx.t("q.shared")))
+                        .size(style::SMALL)
+                        .color(style::GOOD),
+                );
             }
             list = list.push(
                 container(
@@ -156,13 +166,29 @@ impl State {
             );
         }
         let heading = cx.tf("q.title", &[("form", &named(lang, "form", &t.spec.id))]);
+        let progress = cx.tf(
+            "q.progress",
+            &[
+                ("n", &(self.form + 1).to_string()),
+                ("total", &k.chosen().len().to_string()),
+            ],
+        );
         let body = column![
-            title(heading),
+            row![
+                text(progress)
+                    .size(style::TEXT)
+                    .font(bold())
+                    .color(style::PRIMARY),
+                title(heading)
+            ]
+            .spacing(24)
+            .align_y(Alignment::Center),
             lead(cx.t("q.lead")),
             scrollable(list)
                 .direction(scrollable::Direction::Vertical(
                     scrollable::Scrollbar::new().width(24).scroller_width(24),
                 ))
+                .on_scroll(|_| Message::Scrolled)
                 .height(Length::Fill)
         ]
         .spacing(12);

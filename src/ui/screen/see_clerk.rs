@@ -19,6 +19,8 @@ pub enum Message {
     Retry,
     /// Start over.
     Restart,
+    /// Take the card off and place one again (the chosen forms stay).
+    SwapCard,
 }
 
 /// The session event a touch makes.
@@ -26,6 +28,7 @@ pub fn update(message: Message) -> Option<Event> {
     Some(match message {
         Message::Retry => Event::Print,
         Message::Restart => Event::Reset,
+        Message::SwapCard => Event::Back,
     })
 }
 
@@ -63,7 +66,24 @@ pub fn view<'a>(cx: &Context<'a>, reason: &'a ClerkReason) -> Page<'a, Message> 
                 .width(Length::Fill),
         );
     }
+    let swap = matches!(
+        reason,
+        ClerkReason::NotMyNumberCard | ClerkReason::ReadFailed(_)
+    );
+    if swap {
+        col = col.push(lead(cx.t("see_clerk.swap_lead")));
+    }
     let mut actions = Row::new().spacing(24);
+    if swap {
+        actions = actions.push(
+            big(
+                cx.t("see_clerk.swap_card"),
+                Kind::Primary,
+                Some(Message::SwapCard),
+            )
+            .width(560),
+        );
+    }
     if matches!(reason, ClerkReason::PrintFailed(_)) {
         actions = actions
             .push(big(cx.t("see_clerk.retry"), Kind::Primary, Some(Message::Retry)).width(520));
