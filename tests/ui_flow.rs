@@ -112,7 +112,8 @@ impl Ui {
     fn choose(&mut self, forms: &[&str]) {
         self.tap("idle.start");
         for f in forms {
-            self.tap(&format!("form.{f}"));
+            let tile = screen::choose::tile_name(self.lang(), f);
+            self.tap_on(Role::Front, &tile);
         }
         let n = forms.len().to_string();
         let next = kakanai::i18n::tf(self.lang(), "choose.next", &[("n", &n)]);
@@ -624,8 +625,9 @@ fn choosing_by_purpose_proposes_the_forms_for_that_purpose() {
     u.shot("21-purposes");
     u.tap_on(Role::Front, "引っ越し");
     u.shot("22-purpose-moving");
-    assert!(u.shows(Role::Front, &t(Language::JA, "form.ido-todoke")));
-    assert!(!u.shows(Role::Front, &t(Language::JA, "form.pin-reset")));
+    let tile = |id: &str| screen::choose::tile_name(Language::JA, id);
+    assert!(u.shows(Role::Front, &tile("ido-todoke")));
+    assert!(!u.shows(Role::Front, &tile("pin-reset")));
 }
 
 #[test]
@@ -1154,4 +1156,39 @@ fn reading_the_preview_is_activity_and_stop_asks_first() {
     u.tap("countdown.stop_yes");
     assert_eq!(u.screen(), Screen::Idle);
     assert_eq!(u.log("outcome"), ["Integer(1)"], "cancelled");
+}
+
+/// The form list puts what this kiosk prints most first (grouped by category): after a
+/// 住民票 is printed, its tile comes before 戸籍の附票, which the template order puts first.
+#[test]
+fn the_form_list_offers_the_most_printed_form_first() {
+    let mut u = ui();
+    let tile = |id: &str| screen::choose::tile_name(Language::JA, id);
+    u.tap("idle.start");
+    let ids = |u: &Ui| -> Vec<String> {
+        u.app
+            .kiosk()
+            .offered()
+            .iter()
+            .map(|t| t.spec.id.clone())
+            .collect()
+    };
+    assert_eq!(ids(&u)[0], "fuhyo", "no history: the template order");
+    let before = support::ui::button_bounds(&u.app, Role::Front, &tile("juminhyo")).unwrap();
+    u.tap("nav.back");
+    juminhyo_with_pin(&mut u, Language::JA);
+    u.tap("done.finish");
+    u.tap("idle.start");
+    assert_eq!(ids(&u)[0], "juminhyo");
+    let first = support::ui::button_bounds(&u.app, Role::Front, &tile("juminhyo")).unwrap();
+    let fuhyo = support::ui::button_bounds(&u.app, Role::Front, &tile("fuhyo")).unwrap();
+    assert!(
+        first.y <= fuhyo.y && first.x < fuhyo.x,
+        "{first:?} {fuhyo:?}"
+    );
+    assert!(
+        first.x < before.x || first.y < before.y,
+        "{first:?} was {before:?}"
+    );
+    u.shot("29-most-printed-first");
 }

@@ -280,6 +280,8 @@ pub struct Kiosk {
     busy: Option<Busy>,
     /// Work asked for by the step being handled.
     requested: Option<Work>,
+    /// The order the form list offers the templates in ([`Kiosk::offered`]).
+    order: Vec<usize>,
 }
 
 /// The system clock in UTC seconds (the session's default clock).
@@ -298,7 +300,9 @@ impl Kiosk {
         recorder: Recorder,
         config: KioskConfig,
     ) -> Self {
+        let order = (0..templates.len()).collect();
         Kiosk {
+            order,
             templates: templates.into(),
             services: Services {
                 reader: reader.into(),
@@ -328,6 +332,48 @@ impl Kiosk {
     /// The forms offered.
     pub fn templates(&self) -> &[Template] {
         &self.templates
+    }
+
+    /// The forms in the order the form list shows them: grouped by category, the category
+    /// with this kiosk's most printed form first, and within it the most printed first (the
+    /// usage log's counts when the session started; the template order where there is no
+    /// history or a tie). 住民票の写し, the form most residents come for, is then the first
+    /// tile at most offices instead of the sixth.
+    pub fn offered(&self) -> Vec<&Template> {
+        self.order.iter().map(|i| &self.templates[*i]).collect()
+    }
+
+    /// [`Kiosk::offered`]'s order from the usage log's counts of printed forms.
+    fn order_by_use(&self) -> Vec<usize> {
+        let counts: std::collections::HashMap<String, i64> = self
+            .recorder
+            .store()
+            .and_then(|store| {
+                let mut q = store
+                    .connection()
+                    .prepare(
+                        "SELECT f.form, COUNT(*) FROM printed p JOIN forms f ON f.id = p.form \
+                         GROUP BY f.form",
+                    )
+                    .ok()?;
+                let rows = q
+                    .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+                    .ok()?;
+                Some(rows.flatten().collect())
+            })
+            .unwrap_or_default();
+        let count = |i: usize| counts.get(&self.templates[i].spec.id).copied().unwrap_or(0);
+        let category = |i: usize| self.templates[i].spec.category.as_str();
+        // A category's rank: its most printed form, then where it first appears.
+        let rank = |i: usize| {
+            let members = (0..self.templates.len()).filter(|j| category(*j) == category(i));
+            let best = members.clone().map(count).max().unwrap_or(0);
+            let first = members.min().unwrap_or(i);
+            (std::cmp::Reverse(best), first)
+        };
+        let mut order: Vec<usize> = (0..self.templates.len()).collect();
+        order.sort_by_key(|i| (rank(*i), std::cmp::Reverse(count(*i)), *i));
+        order
     }
 
     /// The chosen forms' ids, in order.
@@ -753,6 +799,7 @@ impl Kiosk {
                 None
             }
             (Screen::Idle, Event::Start(language)) => {
+                self.order = self.order_by_use();
                 self.session = Some(Session {
                     started: now,
                     last_touch: now,
@@ -870,10 +917,14 @@ impl Kiosk {
                 self.session.as_mut()?.set_data(data);
                 Some(Screen::Confirm)
             }
-            // The wrong card (or one that would not read) is swapped: the chosen forms stay.
-            (
+            // The wrong card is swapped: taking it off (or "place a card again", also after a
+            // failed read) goes back to "place your card", and the chosen forms stay. A read
+            // failure stays on screen when the card leaves (the reader itself may be gone:
+            // the clerk must read why).
+            (Screen::SeeClerk(ClerkReason::NotMyNumberCard), Event::CardRemoved)
+            | (
                 Screen::SeeClerk(ClerkReason::NotMyNumberCard | ClerkReason::ReadFailed(_)),
-                Event::CardRemoved | Event::Back,
+                Event::Back,
             ) => Some(Screen::PlaceCard),
             (_, Event::CardRemoved) => self.card_removed(),
             (Screen::Confirm, Event::DataWrong) => {

@@ -29,14 +29,18 @@ pub const INK: Color = Color::from_rgb8(0x1A, 0x1A, 0x1A);
 pub const PRIMARY: Color = Color::from_rgb8(0x0B, 0x4F, 0x9C);
 /// Chosen things: the same blue, light.
 pub const CHOSEN: Color = Color::from_rgb8(0xD6, 0xE6, 0xFA);
-/// Warnings and the clerk signal.
-pub const ALERT: Color = Color::from_rgb8(0xB3, 0x26, 0x1E);
-/// Done, verified.
-pub const GOOD: Color = Color::from_rgb8(0x1E, 0x6B, 0x35);
+/// Warnings and the clerk signal: 7.2:1 on the page, white on it 7.9:1.
+pub const ALERT: Color = Color::from_rgb8(0x9E, 0x1F, 0x18);
+/// Done, verified: 7.7:1 on the page.
+pub const GOOD: Color = Color::from_rgb8(0x17, 0x59, 0x2B);
 /// Secondary buttons.
 pub const PLAIN: Color = Color::WHITE;
-/// Borders.
-pub const LINE: Color = Color::from_rgb8(0x5A, 0x5A, 0x5A);
+/// Borders and secondary labels: 8.1:1 on the page.
+pub const LINE: Color = Color::from_rgb8(0x4A, 0x4A, 0x4A);
+/// A disabled button's fill and text (7:1 between them: still readable, clearly off).
+pub const DISABLED: Color = Color::from_rgb8(0xD0, 0xD0, 0xD0);
+/// A disabled button's text.
+pub const DISABLED_TEXT: Color = Color::from_rgb8(0x3D, 0x3D, 0x3D);
 /// The clerk bar.
 pub const CLERK: Color = Color::from_rgb8(0x23, 0x2B, 0x36);
 
@@ -71,11 +75,11 @@ pub fn button_style(kind: Kind) -> impl Fn(&Theme, button::Status) -> button::St
         };
         let bg = match status {
             button::Status::Pressed => darken(bg),
-            button::Status::Disabled => Color::from_rgb8(0xD0, 0xD0, 0xD0),
+            button::Status::Disabled => DISABLED,
             _ => bg,
         };
         let fg = if status == button::Status::Disabled {
-            Color::from_rgb8(0x55, 0x55, 0x55)
+            DISABLED_TEXT
         } else {
             fg
         };
@@ -151,5 +155,54 @@ pub fn current_step(_: &Theme) -> container::Style {
             radius: 10.0.into(),
         },
         ..container::Style::default()
+    }
+}
+
+/// WCAG 2 contrast ratio of two colours (1 to 21).
+pub fn contrast(a: Color, b: Color) -> f32 {
+    fn lum(c: Color) -> f32 {
+        let f = |v: f32| {
+            if v <= 0.03928 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b)
+    }
+    let (x, y) = (lum(a), lum(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every text colour on its background reaches 7:1 (WCAG AAA), borders included.
+    #[test]
+    fn every_text_colour_reaches_seven_to_one_on_its_background() {
+        let clerk_button = Color::from_rgb8(0x3A, 0x46, 0x57);
+        let pairs = [
+            ("ink on the page", INK, PAGE),
+            ("ink on a chosen fill", INK, CHOSEN),
+            ("ink on white", INK, PLAIN),
+            ("blue on the page", PRIMARY, PAGE),
+            ("blue on white (the current step)", PRIMARY, PLAIN),
+            ("white on blue", Color::WHITE, PRIMARY),
+            ("alert red on the page", ALERT, PAGE),
+            ("alert red on white (the wrong-PIN panel)", ALERT, PLAIN),
+            ("white on alert red", Color::WHITE, ALERT),
+            ("green on the page", GOOD, PAGE),
+            ("green on white (a question's card)", GOOD, PLAIN),
+            ("labels and borders on the page", LINE, PAGE),
+            ("labels and borders on white", LINE, PLAIN),
+            ("disabled text on its fill", DISABLED_TEXT, DISABLED),
+            ("white on the clerk bar", Color::WHITE, CLERK),
+            ("white on the clerk's buttons", Color::WHITE, clerk_button),
+        ];
+        for (what, fg, bg) in pairs {
+            let r = contrast(fg, bg);
+            assert!(r >= 7.0, "{what}: {r:.2}:1");
+        }
     }
 }

@@ -253,3 +253,76 @@ pub fn card_on_reader<'a, M: 'a>(card_label: String, reader_label: String) -> El
     ]
     .into()
 }
+
+/// The width of `s` in the UI font at `size` px: BIZ UD Gothic draws every full-width
+/// character one em wide and every ASCII one half an em.
+pub fn text_width(s: &str, size: f32) -> f32 {
+    s.chars()
+        .map(|c| if c.is_ascii() { size / 2.0 } else { size })
+        .sum()
+}
+
+/// `s` laid out in lines no wider than `width` at `size` px, broken only between phrases (at
+/// a space or a full-width space, which the catalog puts between the words), never inside a
+/// word. A phrase wider than `width` by itself keeps a line of its own.
+pub fn phrase_lines(s: &str, size: f32, width: f32) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let mut rest = s;
+    let mut last_sep: Option<char> = None;
+    while !rest.is_empty() {
+        let end = rest.find([' ', '\u{3000}']).unwrap_or(rest.len());
+        let word = &rest[..end];
+        let sep = rest[end..].chars().next();
+        rest = sep.map_or("", |c| &rest[end + c.len_utf8()..]);
+        let joiner = last_sep.unwrap_or('\u{3000}');
+        let gap = text_width(&joiner.to_string(), size);
+        last_sep = sep;
+        if line.is_empty() {
+            line.push_str(word);
+        } else if text_width(&line, size) + text_width(word, size) + gap <= width {
+            line.push(joiner);
+            line.push_str(word);
+        } else {
+            lines.push(std::mem::take(&mut line));
+            line.push_str(word);
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Text in lines broken only between phrases ([`phrase_lines`]), for a box `width` px wide:
+/// a form's name on its tile never breaks inside a word.
+pub fn phrases<'a, M: 'a>(s: &str, size: f32, width: f32) -> Element<'a, M> {
+    text(phrase_lines(s, size, width).join("\n"))
+        .size(size)
+        .wrapping(iced::widget::text::Wrapping::None)
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_break_between_phrases_only() {
+        // 11 full-width characters fit a line of 404 px at 34 px.
+        assert_eq!(
+            phrase_lines("マイナンバーカードの　暗証番号の　再設定", 34.0, 404.0),
+            ["マイナンバーカードの", "暗証番号の　再設定"]
+        );
+        assert_eq!(phrase_lines("住民票の写し", 34.0, 404.0), ["住民票の写し"]);
+        assert_eq!(
+            phrase_lines("Seal registration certificate", 34.0, 404.0),
+            ["Seal registration", "certificate"]
+        );
+        // A phrase too long for any line keeps its own line whole.
+        assert_eq!(
+            phrase_lines("とてもながいことばのれんぞくです　あ", 34.0, 200.0),
+            ["とてもながいことばのれんぞくです", "あ"]
+        );
+    }
+}

@@ -7,7 +7,8 @@ use iced::{Element, Length};
 use super::{Context, Page};
 use crate::kiosk::Event;
 use crate::ui::style::{self, Kind};
-use crate::ui::widgets::{big, lead, named, title};
+use crate::ui::widgets::{big, lead, named, phrase_lines, phrases, title};
+use crate::usage::record::Language;
 
 /// The tab and the purpose picked on this visit of the screen.
 #[derive(Debug, Default)]
@@ -31,6 +32,16 @@ pub enum Message {
     Next,
     /// The list was scrolled: a touch for the idle timer.
     Scrolled,
+}
+
+/// A form tile's width, and the width its name is laid out in (the tile's padding off).
+const TILE: f32 = 440.0;
+const TILE_TEXT: f32 = TILE - 36.0;
+
+/// A form's name as its tile shows it: in lines broken between phrases only (the UI
+/// simulation tests find a tile by this text).
+pub fn tile_name(lang: Language, id: &str) -> String {
+    phrase_lines(&named(lang, "form", id), style::TEXT, TILE_TEXT).join("\n")
 }
 
 impl State {
@@ -103,14 +114,15 @@ impl State {
             // One flow of tiles, each tagged with its category: all ten forms fit on one
             // screen without scrolling, which a resident may not think of doing.
             let mut tiles = Row::new().spacing(16);
-            for t in k.templates().iter().filter(|t| {
+            for t in k.offered().into_iter().filter(|t| {
                 self.purpose
                     .as_ref()
                     .is_none_or(|p| t.spec.purposes.contains(p))
             }) {
                 let on = chosen.contains(&t.spec.id.as_str());
+                // Chosen is said by a ✓ and a thick border, not by the fill's colour alone.
                 let tag = if on {
-                    cx.t("choose.chosen")
+                    format!("✓ {}", cx.t("choose.chosen"))
                 } else {
                     named(lang, "category", &t.spec.category)
                 };
@@ -118,16 +130,16 @@ impl State {
                     button(
                         column![
                             text(tag).size(style::SMALL).color(if on {
-                                style::PRIMARY
+                                style::INK
                             } else {
                                 style::LINE
                             }),
-                            text(named(lang, "form", &t.spec.id)).size(style::TEXT),
+                            phrases(&named(lang, "form", &t.spec.id), style::TEXT, TILE_TEXT),
                         ]
                         .spacing(4),
                     )
-                    .width(440)
-                    .height(style::TOUCH + 44.0)
+                    .width(TILE)
+                    .height(style::TOUCH + 64.0)
                     .padding([10, 18])
                     .style(style::button_style(tab(on)))
                     .on_press(Message::Toggle(t.spec.id.clone())),

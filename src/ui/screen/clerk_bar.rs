@@ -284,13 +284,14 @@ impl State {
             actions = actions.push(notes.width(Length::Fill));
             if let Some(names) = info.demo_cards {
                 let placed = matches!(info.reader, ReaderState::Card(_));
+                // The demo's picker (its fixture names are the picker's own words).
                 actions = actions
-                    .push(small(t("demo.card"), white))
                     .push(
                         pick_list(names, self.pick.clone(), Message::DemoPick)
+                            .placeholder(t("demo.card"))
                             .text_size(style::SMALL)
                             .padding(18)
-                            .width(300),
+                            .width(260),
                     )
                     .push(
                         big(

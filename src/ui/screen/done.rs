@@ -61,9 +61,13 @@ pub fn view<'a>(cx: &Context<'a>) -> Page<'a, Message> {
             .map(|id| named(cx.lang(), "form", id))
             .collect();
         col = col.push(
-            text(cx.tf("done.sheets", &[("n", &n.to_string())]))
-                .size(44)
-                .font(bold()),
+            text(if n == 1 {
+                cx.t("done.sheets_one")
+            } else {
+                cx.tf("done.sheets", &[("n", &n.to_string())])
+            })
+            .size(44)
+            .font(bold()),
         );
         col = col.push(lead(cx.tf(
             "done.forms",

@@ -265,7 +265,11 @@ fn control<'a>(
                 let on = picked.contains(&o.value.as_str());
                 r = r.push(
                     big(
-                        o.label.in_language(lang).to_owned(),
+                        if on {
+                            format!("✓ {}", o.label.in_language(lang))
+                        } else {
+                            o.label.in_language(lang).to_owned()
+                        },
                         if on { Kind::Chosen } else { Kind::Plain },
                         Some(Message::Answer(
                             q.id.clone(),
