@@ -186,10 +186,10 @@ impl Run {
         *self.slot.lock().unwrap() = Some(SimCard::new(p, keys()));
     }
     fn pin(&mut self, pin: &str) -> Screen {
-        let mut s = self.kiosk.screen().clone();
         for d in pin.bytes() {
-            s = self.send(Event::PinDigit(d - b'0'));
+            self.send(Event::PinDigit(d - b'0'));
         }
+        // The pad's けってい sends the four digits.
         self.send(Event::PinEnter)
     }
     fn through_to_preview(&mut self) -> Screen {
