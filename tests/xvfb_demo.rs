@@ -193,6 +193,19 @@ fn the_demo_binary_prints_a_juminhyo_from_x11_clicks() {
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("xvfb-demo");
     let _ = std::fs::remove_dir_all(&shots);
     std::fs::create_dir_all(&shots).unwrap();
+    // The form list is ordered by this kiosk's usage history, so the mirror that finds where to
+    // click must start from the same history as the binary: the demo's seeded log, copied with
+    // SQLite's own VACUUM INTO (the binary holds it open; its WAL is included).
+    rusqlite::Connection::open_with_flags(
+        demo_dir.join("usage.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap()
+    .execute(
+        "VACUUM INTO ?1",
+        [dir.path().join("mirror.db").to_str().unwrap()],
+    )
+    .unwrap();
     let mut s = Session {
         display,
         app: mirror(dir.path()),
