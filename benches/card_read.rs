@@ -22,9 +22,11 @@ fn profile(name: &str) -> CardProfile {
 }
 
 fn options(keys: &SimKeys) -> ReadOptions {
+    accept_expired_licence: false,
     let mut anchors = TrustAnchors::none();
     anchors.push(keys.anchor());
     ReadOptions {
+        accept_expired_licence: false,
         guard_at: 1,
         anchors,
     }
