@@ -22,7 +22,6 @@ fn profile(name: &str) -> CardProfile {
 }
 
 fn options(keys: &SimKeys) -> ReadOptions {
-    accept_expired_licence: false,
     let mut anchors = TrustAnchors::none();
     anchors.push(keys.anchor());
     ReadOptions {

@@ -108,9 +108,9 @@ fn the_current_address_is_the_latest_change_and_gaiji_are_flagged() {
     let pcscd = Pcscd::start().unwrap();
     let p = licence("licence-expired");
     let _card = insert(&pcscd, &p, Faults::default());
-    let read = read(pin1(&p).as_ref(), &accepting_expired()).unwrap();
-    assert_eq!(read.data.address(), "愛知県春日井市中央通１丁目８８番地");
-    assert!(read.notes.expired);
+    let first = read(pin1(&p).as_ref(), &accepting_expired()).unwrap();
+    assert_eq!(first.data.address(), "愛知県春日井市中央通１丁目８８番地");
+    assert!(first.notes.expired);
     drop(_card);
 
     let p = licence("licence-no-pin");
@@ -121,10 +121,10 @@ fn the_current_address_is_the_latest_change_and_gaiji_are_flagged() {
     drop(card);
     assert_eq!(tries.kind, CardKind::DriversLicence);
     assert!(!tries.needs_pin);
-    let read = read(None, &options()).unwrap();
-    assert_eq!(read.data.name(), "〓橋　一郎");
-    assert_eq!(read.notes.gaiji, 1);
-    assert!(kakanai::kiosk::check::ClerkCheck::of(&read.data).is_some());
+    let no_pin = read(None, &options()).unwrap();
+    assert_eq!(no_pin.data.name(), "〓橋　一郎");
+    assert_eq!(no_pin.notes.gaiji, 1);
+    assert!(kakanai::kiosk::check::ClerkCheck::of(&no_pin.data).is_some());
 }
 
 #[test]
@@ -137,7 +137,10 @@ fn wrong_pin_counts_down_then_the_guard_then_blocked() {
     let (_, mut card) = pcsc_reader::connect(Some(READER)).unwrap();
     let tries = probe_any(&mut card).unwrap();
     drop(card);
-    assert_eq!((tries.kind, tries.pin, tries.needs_pin), (CardKind::DriversLicence, Some(3), true));
+    assert_eq!(
+        (tries.kind, tries.pin, tries.needs_pin),
+        (CardKind::DriversLicence, Some(3), true)
+    );
     for left in [2, 1] {
         match read(Some(&wrong), &options()) {
             Err(CardError::WrongPin {
@@ -151,7 +154,10 @@ fn wrong_pin_counts_down_then_the_guard_then_blocked() {
     let right = pin1(&p).unwrap();
     assert!(matches!(
         read(Some(&right), &options()),
-        Err(CardError::LastTryGuarded { key: Key::LicencePin, tries_left: 1 })
+        Err(CardError::LastTryGuarded {
+            key: Key::LicencePin,
+            tries_left: 1
+        })
     ));
     assert_eq!(inserted.card.lock().unwrap().pin1_tries(), 1);
     // Without the guard the last wrong try blocks it; then even the right PIN is refused.
@@ -161,10 +167,17 @@ fn wrong_pin_counts_down_then_the_guard_then_blocked() {
     };
     assert!(matches!(
         read(Some(&wrong), &no_guard),
-        Err(CardError::Blocked { key: Key::LicencePin })
+        Err(CardError::Blocked {
+            key: Key::LicencePin
+        })
     ));
     let err = read(Some(&right), &no_guard).unwrap_err();
-    assert!(matches!(err, CardError::Blocked { key: Key::LicencePin }));
+    assert!(matches!(
+        err,
+        CardError::Blocked {
+            key: Key::LicencePin
+        }
+    ));
     assert!(err.to_string().contains("police station"), "{err}");
 }
 
@@ -181,7 +194,12 @@ fn an_expired_licence_is_refused_before_its_pin_unless_the_office_accepts_it() {
     ));
     // Refused before VERIFY: not a try was spent.
     assert_eq!(inserted.card.lock().unwrap().pin1_tries(), 3);
-    assert!(read(pin1(&p).as_ref(), &accepting_expired()).unwrap().notes.expired);
+    assert!(
+        read(pin1(&p).as_ref(), &accepting_expired())
+            .unwrap()
+            .notes
+            .expired
+    );
 }
 
 #[test]
@@ -198,7 +216,10 @@ fn a_licence_pulled_at_any_apdu_is_card_removed_and_leaks_nothing() {
         inserted.remove().unwrap();
         n
     };
-    assert_eq!(total, 17, "APDUs of a licence read (see src/card/licence.rs)");
+    assert_eq!(
+        total, 17,
+        "APDUs of a licence read (see src/card/licence.rs)"
+    );
     for at in 1..=total {
         let inserted = insert(
             &pcscd,

@@ -35,7 +35,9 @@ impl Key {
     pub fn reset_place(self) -> &'static str {
         match self {
             Key::Pin | Key::CodeB => "at the municipal office window",
-            Key::LicencePin => "at a police station (運転免許センター or 警察署), not at this office",
+            Key::LicencePin => {
+                "at a police station (運転免許センター or 警察署), not at this office"
+            }
         }
     }
 }

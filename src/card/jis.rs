@@ -151,7 +151,11 @@ pub fn parse_era_date(bytes: &[u8]) -> Option<Date> {
         _ => return None,
     };
     let year = era.first_day().year() + n(1, 3).checked_sub(1)?;
-    let date = Date::new(year, u8::try_from(n(3, 5)).ok()?, u8::try_from(n(5, 7)).ok()?)?;
+    let date = Date::new(
+        year,
+        u8::try_from(n(3, 5)).ok()?,
+        u8::try_from(n(5, 7)).ok()?,
+    )?;
     // The date must fall in that era: 昭和64年1月8日 does not exist.
     (wareki::era_of(date).map(|(e, _)| e) == Some(era)).then_some(date)
 }
@@ -190,7 +194,11 @@ mod tests {
 
     #[test]
     fn kanji_kana_and_full_width_digits_round_trip() {
-        for text in ["佐藤　美咲", "サトウ　ミサキ", "東京都千代田区霞が関２丁目１番２号"] {
+        for text in [
+            "佐藤　美咲",
+            "サトウ　ミサキ",
+            "東京都千代田区霞が関２丁目１番２号",
+        ] {
             let (bytes, gaiji) = encode(text);
             assert_eq!(gaiji, 0, "{text}");
             assert!(bytes.iter().all(|b| (0x21..=0x7E).contains(b)), "{text}");

@@ -25,8 +25,9 @@
 //!
 //! # The APDUs, and why there are no fewer
 //!
-//! After the My Number card's SELECT answered 6A82, a licence read with a PIN is 14 commands
-//! when EF 0001 fits in two short reads and EF 0004 in one:
+//! After the My Number card's SELECT answered 6A82, a licence read with a PIN is 16 commands
+//! (17 on the wire with that SELECT; `tests/licence_vpcd.rs` counts them) when EF 0001 has the
+//! ~880 bytes of a real card and EF 0004 fits in one short read:
 //!
 //! | # | command | why it cannot go |
 //! |---|---|---|
@@ -37,8 +38,8 @@
 //! | 7 | VERIFY PIN1, no data | the tries left, for the lockout guard (skipped without a PIN) |
 //! | 8 | VERIFY PIN1 | opens DF1 EF 0001 and 0004 |
 //! | 9 | SELECT DF1 by AID | the data files are in DF1 |
-//! | 10–12 | SELECT EF 0001, READ BINARY ×2 | 氏名, 住所, 生年月日: one short read carries 256 bytes |
-//! | 13–14 | SELECT EF 0004, READ BINARY | the current address |
+//! | 10–14 | SELECT EF 0001, READ BINARY ×4 | 氏名, 住所, 生年月日: a short read carries 256 bytes |
+//! | 15–16 | SELECT EF 0004, READ BINARY | the current address |
 //!
 //! Files are read in 256-byte short reads (some readers cut long answers at about 400 bytes),
 //! until a read comes back short or past the end.
@@ -50,10 +51,10 @@ use zeroize::Zeroize;
 use super::basic_four::{BasicFour, Date, today_jst};
 use super::credential::Credential;
 use super::error::{CardError, Key};
+use super::integrity::{Unverified, Verification};
 use super::jis;
 use super::kind::{CardKind, LICENCE_DF1_AID, exchange, select_by_aid};
 use super::read::{CardRead, ReadNotes, ReadOptions};
-use super::integrity::{Unverified, Verification};
 
 /// SELECT MF (`3F00`).
 pub const SELECT_MF: [u8; 7] = [0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00];
@@ -161,7 +162,11 @@ fn probe_selected<T: Transmit>(card: &mut T) -> Result<LicenceProbe, CardError> 
         }
     };
     let tries = if pin_set {
-        match exchange(card, &[0x00, 0x20, 0x00, PIN1], "VERIFY of PIN1 without data")? {
+        match exchange(
+            card,
+            &[0x00, 0x20, 0x00, PIN1],
+            "VERIFY of PIN1 without data",
+        )? {
             (sw, _) if sw & 0xFFF0 == 0x63C0 => Some((sw & 0x0F) as u8),
             (0x6983 | 0x6984, _) => Some(0),
             // 9000: already verified in this power cycle; no count to show.
@@ -277,7 +282,12 @@ pub fn read<T: Transmit>(
         std::mem::take(&mut fields.address),
         fields.birth_date,
     );
-    info!(gaiji, address_changed, expired = probe.expired, "card.read.ok");
+    info!(
+        gaiji,
+        address_changed,
+        expired = probe.expired,
+        "card.read.ok"
+    );
     Ok(CardRead {
         data,
         verification: Verification::Unverified(Unverified::NotChecked(CardKind::DriversLicence)),

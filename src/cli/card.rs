@@ -10,8 +10,8 @@ use myna_card::Card;
 use zeroize::Zeroize;
 
 use super::exit;
-use crate::card::sim::vpcd::{self, Ended, Faults, Stop};
 use crate::card::sim::vpcd::VirtualCard;
+use crate::card::sim::vpcd::{self, Ended, Faults, Stop};
 use crate::card::sim::{AnyProfile, SimCard, SimKeys, SimLicence};
 use crate::card::{
     CardError, CardRead, Credential, Date, ReadOptions, TrustAnchors, pcsc_reader, read_any,

@@ -21,8 +21,8 @@ use super::check::ClerkCheck;
 use super::services::{CardReader, Services};
 use super::work::{Busy, Done, Work};
 use crate::card::{
-    CardKind,
-    BasicFour, CardError, CardRead, Credential, Date, Key, ReadOptions, Tries, Verification,
+    BasicFour, CardError, CardKind, CardRead, Credential, Date, Key, ReadOptions, Tries,
+    Verification,
 };
 use crate::forms::{Answers, FillInput, FilledForm, FormError, Template, fill};
 use crate::i18n::Text;

@@ -21,7 +21,6 @@ pub fn keys() -> &'static SimKeys {
 
 /// Read options trusting only this run's CA.
 pub fn options() -> ReadOptions {
-    accept_expired_licence: false,
     let mut anchors = TrustAnchors::none();
     anchors.push(keys().anchor());
     ReadOptions {

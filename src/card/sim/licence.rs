@@ -529,7 +529,10 @@ address = "東京都八王子市元本郷町３丁目２４番１号"
     #[test]
     fn the_profile_parses_and_files_are_as_documented() {
         let p = LicenceProfile::parse(PROFILE, "t").unwrap();
-        assert_eq!(p.current_address(), "東京都八王子市元本郷町３丁目２４番１号");
+        assert_eq!(
+            p.current_address(),
+            "東京都八王子市元本郷町３丁目２４番１号"
+        );
         let common = common_file(&p);
         assert_eq!(common.len(), 17);
         assert_eq!(&common[..5], &[0x45, 0x0B, b'0', b'0', b'8']);
@@ -555,8 +558,14 @@ address = "東京都八王子市元本郷町３丁目２４番１号"
         let p = LicenceProfile::parse(PROFILE, "t").unwrap();
         let mut card = SimLicence::new(&p);
         assert_eq!(card.process(&[0, 0x20, 0, 0x81]), [0x63, 0xC3]);
-        assert_eq!(card.process(&[0, 0x20, 0, 0x81, 4, b'0', b'0', b'0', b'0']), [0x63, 0xC2]);
-        assert_eq!(card.process(&[0, 0x20, 0, 0x81, 4, b'4', b'8', b'2', b'1']), OK);
+        assert_eq!(
+            card.process(&[0, 0x20, 0, 0x81, 4, b'0', b'0', b'0', b'0']),
+            [0x63, 0xC2]
+        );
+        assert_eq!(
+            card.process(&[0, 0x20, 0, 0x81, 4, b'4', b'8', b'2', b'1']),
+            OK
+        );
         assert_eq!(card.pin1_tries(), 3);
         let mut select_df1 = vec![0, 0xA4, 4, 0x0C, 16];
         select_df1.extend(LICENCE_DF1_AID);
@@ -590,7 +599,13 @@ address = "東京都八王子市元本郷町３丁目２４番１号"
         let mut card = SimLicence::new(&p);
         card.process(&[0, 0xA4, 2, 0x0C, 2, 0, 0x0A]);
         assert_eq!(card.process(&[0, 0xB0, 0, 0, 3]), [5, 1, 0, 0x90, 0]);
-        assert_eq!(card.process(&[0, 0x20, 0, 0x81, 4, b'1', b'2', b'3', b'4']), [0x63, 0xC3]);
-        assert_eq!(card.process(&[0, 0x20, 0, 0x81, 4, b'*', b'*', b'*', b'*']), OK);
+        assert_eq!(
+            card.process(&[0, 0x20, 0, 0x81, 4, b'1', b'2', b'3', b'4']),
+            [0x63, 0xC3]
+        );
+        assert_eq!(
+            card.process(&[0, 0x20, 0, 0x81, 4, b'*', b'*', b'*', b'*']),
+            OK
+        );
     }
 }
