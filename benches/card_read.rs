@@ -25,6 +25,7 @@ fn options(keys: &SimKeys) -> ReadOptions {
     let mut anchors = TrustAnchors::none();
     anchors.push(keys.anchor());
     ReadOptions {
+        accept_expired_licence: false,
         guard_at: 1,
         anchors,
     }

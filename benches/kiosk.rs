@@ -37,6 +37,7 @@ fn app(dir: &Path) -> App {
             window: Slug::new("1"),
             idle_timeout_s: 120,
             read: kakanai::card::ReadOptions {
+                accept_expired_licence: false,
                 guard_at: 1,
                 anchors: kakanai::card::TrustAnchors::none(),
             },

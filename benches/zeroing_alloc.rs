@@ -53,6 +53,7 @@ fn session(c: &mut Criterion) {
     let mut anchors = TrustAnchors::none();
     anchors.push(keys.anchor());
     let options = ReadOptions {
+        accept_expired_licence: false,
         guard_at: 1,
         anchors,
     };

@@ -200,6 +200,10 @@ pub struct CardConfig {
     pub trust_anchors: Vec<PathBuf>,
     /// Also trust the keys J-LIS test cards are issued under. Off in service.
     pub trust_jlis_test_cards: bool,
+    /// Whether an expired 運転免許証 may still be used as identification (the clerk is shown
+    /// that it expired either way). Off: the read stops before the PIN and sends the resident
+    /// to the clerk.
+    pub accept_expired_licence: bool,
 }
 
 impl Default for Config {
@@ -223,6 +227,7 @@ impl Default for CardConfig {
             guard_at: 1,
             trust_anchors: Vec::new(),
             trust_jlis_test_cards: false,
+            accept_expired_licence: false,
         }
     }
 }
@@ -377,6 +382,7 @@ impl Config {
         }
         Ok(ReadOptions {
             guard_at: self.card.guard_at,
+            accept_expired_licence: self.card.accept_expired_licence,
             anchors,
         })
     }

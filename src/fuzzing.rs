@@ -45,6 +45,7 @@ impl myna_card::Transmit for Chaos<'_> {
 /// read with a PIN and with 照合番号B.
 pub fn card_exchange(data: &[u8]) {
     let options = ReadOptions {
+        accept_expired_licence: false,
         guard_at: 1,
         anchors: TrustAnchors::jlis(true),
     };

@@ -158,6 +158,7 @@ fn wrong_pins_count_down_and_the_guard_keeps_the_last_try() {
     assert_eq!(card.pin_tries(), 1);
     // With the guard off (a clerk at the counter), the last wrong try blocks the card.
     let no_guard = ReadOptions {
+        accept_expired_licence: false,
         guard_at: 0,
         ..opts
     };
@@ -273,6 +274,7 @@ fn the_bundled_anchor_file_matches_the_bundled_test_ca() {
         &kakanai::card::sim::SimKeys::fixture(),
     );
     let opts = ReadOptions {
+        accept_expired_licence: false,
         guard_at: 1,
         anchors,
     };

@@ -81,12 +81,62 @@ fn sim_read_json_prints_every_profile_exactly() {
         );
         assert_eq!(
             json["sex"],
-            u64::from(want.sex().digit().to_digit(10).unwrap()),
+            u64::from(want.sex().unwrap().digit().to_digit(10).unwrap()),
             "{name}"
         );
-        assert_eq!(json["sex_label"], want.sex().label_ja(), "{name}");
+        assert_eq!(json["sex_label"], want.sex().unwrap().label_ja(), "{name}");
         assert_eq!(json["verification"], "verified", "{name}");
+        assert_eq!(json["kind"], "my-number", "{name}");
     }
+}
+
+#[test]
+fn sim_read_json_of_licences_says_kind_and_leaves_sex_missing() {
+    let path = fixtures().join("cards/licence-standard.toml");
+    let out = run(
+        &["card", "read", "--sim", path.to_str().unwrap(), "--json"],
+        "4821\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["kind"], "drivers-licence");
+    assert_eq!(json["name"], "佐藤　美咲");
+    assert_eq!(json["address"], "東京都八王子市元本郷町３丁目２４番１号");
+    assert_eq!(json["birth_date"], "1989-01-07");
+    assert!(json["sex"].is_null() && json["sex_label"].is_null());
+    assert_eq!(json["address_changed"], true);
+    assert_eq!(json["verification"], "unverified");
+    // No PIN set: an empty line reads it; the 外字 shows as 〓 and is flagged.
+    let path = fixtures().join("cards/licence-no-pin.toml");
+    let out = run(
+        &["card", "read", "--sim", path.to_str().unwrap(), "--json"],
+        "\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["name"], "〓橋　一郎");
+    assert_eq!(
+        (json["gaiji"].clone(), json["needs_clerk_check"].clone()),
+        (1.into(), true.into())
+    );
+    // Blocked: exit 3, and the police station is named.
+    let path = fixtures().join("cards/licence-blocked.toml");
+    let out = run(&["card", "read", "--sim", path.to_str().unwrap()], "9090\n");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("police station"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Expired, and the default policy refuses it: exit 3, before the PIN.
+    let path = fixtures().join("cards/licence-expired.toml");
+    let out = run(&["card", "read", "--sim", path.to_str().unwrap()], "1357\n");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("expired"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

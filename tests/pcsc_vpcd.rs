@@ -106,6 +106,7 @@ fn a_wrong_pin_counts_down_to_the_guard_and_then_to_blocked() {
         "the guard sent a PIN"
     );
     let no_guard = ReadOptions {
+        accept_expired_licence: false,
         guard_at: 0,
         ..options()
     };

@@ -348,6 +348,7 @@ fn one_session() -> SessionRecord {
         outcome: Outcome::Printed,
         satisfaction: None,
         card_read_ms: Some(1500),
+        card_kind: Some(kakanai::card::CardKind::MyNumber),
         choice_to_print_s: Some(120),
         forms: vec![PrintedForm {
             form: FormRef {

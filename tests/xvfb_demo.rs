@@ -80,6 +80,7 @@ fn mirror(dir: &Path) -> App {
             idle_timeout_s: 120,
             read: {
                 let mut o = kakanai::card::ReadOptions {
+                    accept_expired_licence: false,
                     guard_at: 1,
                     anchors: kakanai::card::TrustAnchors::none(),
                 };

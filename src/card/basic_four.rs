@@ -172,11 +172,14 @@ pub const FIRST_MEIJI_DAY: Date = Date {
 };
 
 /// 氏名・住所・生年月日・性別, read from a card (or, later, typed in by a clerk).
+///
+/// 性別 can be missing: the 運転免許証 has none. It is then `None`, never a guess, and a form
+/// leaves its box blank.
 pub struct BasicFour {
     name: String,
     address: String,
     birth_date: Date,
-    sex: Sex,
+    sex: Option<Sex>,
 }
 
 impl BasicFour {
@@ -187,7 +190,17 @@ impl BasicFour {
             name,
             address,
             birth_date,
-            sex,
+            sex: Some(sex),
+        }
+    }
+
+    /// The same from a card that holds no 性別 (the 運転免許証): the field is missing.
+    pub fn without_sex(name: String, address: String, birth_date: Date) -> Self {
+        BasicFour {
+            name,
+            address,
+            birth_date,
+            sex: None,
         }
     }
 
@@ -224,8 +237,8 @@ impl BasicFour {
         wareki::format_kanji(self.birth_date)
     }
 
-    /// 性別.
-    pub fn sex(&self) -> Sex {
+    /// 性別; `None` when the card holds none (the 運転免許証).
+    pub fn sex(&self) -> Option<Sex> {
         self.sex
     }
 }
@@ -283,7 +296,7 @@ impl Drop for BasicFour {
             month: 0,
             day: 0,
         };
-        self.sex = Sex::Unknown;
+        self.sex = None;
     }
 }
 

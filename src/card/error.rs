@@ -16,6 +16,8 @@ pub enum Key {
     Pin,
     /// 照合番号B: date of birth, expiry year and security code.
     CodeB,
+    /// The 運転免許証's 暗証番号1 (4 digits). Blocked, it is reset only at a police station.
+    LicencePin,
 }
 
 impl Key {
@@ -24,6 +26,18 @@ impl Key {
         match self {
             Key::Pin => "secret.pin",
             Key::CodeB => "secret.code_b",
+            Key::LicencePin => "secret.licence_pin",
+        }
+    }
+
+    /// Where a blocked key is reset: the municipal office resets the My Number card's keys,
+    /// only a police station the licence's.
+    pub fn reset_place(self) -> &'static str {
+        match self {
+            Key::Pin | Key::CodeB => "at the municipal office window",
+            Key::LicencePin => {
+                "at a police station (運転免許センター or 警察署), not at this office"
+            }
         }
     }
 }
@@ -33,6 +47,7 @@ impl fmt::Display for Key {
         f.write_str(match self {
             Key::Pin => "PIN",
             Key::CodeB => "照合番号B",
+            Key::LicencePin => "運転免許証 PIN1",
         })
     }
 }
@@ -59,6 +74,14 @@ pub enum CardError {
         "this card is not a My Number card (it has no 券面事項入力補助AP); place a My Number card"
     )]
     NotMyNumberCard,
+    /// A card the kiosk recognises but cannot read (yet): the message names it.
+    #[error("this {0} cannot be read at this kiosk; please see the clerk")]
+    KindNotReadable(&'static str),
+    /// The 運転免許証 has expired and `[card] accept_expired_licence` is off.
+    #[error(
+        "the 運転免許証 has expired, and this office does not accept an expired licence ([card] accept_expired_licence); please see the clerk"
+    )]
+    ExpiredLicence,
     /// Another program holds the card exclusively.
     #[error("the card is in use by another program; close it and try again")]
     CardBusy,
@@ -71,7 +94,7 @@ pub enum CardError {
         tries_left: Option<u8>,
     },
     /// The counter is at zero. Only the municipal office can reset it.
-    #[error("the {key} is blocked; it can only be reset at the municipal office window")]
+    #[error("the {key} is blocked; it can only be reset {}", .key.reset_place())]
     Blocked {
         /// Which secret.
         key: Key,
@@ -177,9 +200,16 @@ impl CardError {
                     .arg("n", n),
                 None => Text::new("error.card.wrong_unknown").arg_key("key", key.catalog_key()),
             },
+            CardError::Blocked {
+                key: Key::LicencePin,
+            } => Text::new("error.card.blocked_licence"),
             CardError::Blocked { key } => {
                 Text::new("error.card.blocked").arg_key("key", key.catalog_key())
             }
+            CardError::KindNotReadable(what) => {
+                Text::new("error.card.kind_not_readable").arg("what", what)
+            }
+            CardError::ExpiredLicence => Text::new("error.card.expired_licence"),
             CardError::LastTryGuarded { key, tries_left } => Text::new("error.card.guarded")
                 .arg_key("key", key.catalog_key())
                 .arg("n", tries_left),
@@ -201,6 +231,8 @@ impl CardError {
             self,
             CardError::Blocked { .. }
                 | CardError::LastTryGuarded { .. }
+                | CardError::KindNotReadable(_)
+                | CardError::ExpiredLicence
                 | CardError::Malformed(_)
                 | CardError::UnexpectedStatus { .. }
         )
@@ -262,6 +294,14 @@ mod tests {
                 .to_string()
                 .contains("municipal office")
         );
+        let licence = CardError::Blocked {
+            key: Key::LicencePin,
+        }
+        .to_string();
+        assert!(
+            licence.contains("police station") && !licence.contains("municipal office"),
+            "{licence}"
+        );
         assert!(!wrong.needs_clerk());
         assert!(CardError::NoService.to_string().contains("pcscd"));
     }
@@ -300,6 +340,11 @@ mod tests {
                 tries_left: None,
             },
             CardError::Blocked { key: Key::Pin },
+            CardError::Blocked {
+                key: Key::LicencePin,
+            },
+            CardError::KindNotReadable("在留カード"),
+            CardError::ExpiredLicence,
             CardError::LastTryGuarded {
                 key: Key::Pin,
                 tries_left: 1,

@@ -62,6 +62,9 @@ pub enum Unverified {
     /// EF 0003 or EF 0004 could not be read or parsed.
     #[error("{0}")]
     Unreadable(String),
+    /// The kiosk does not check this kind of card's signature (the 運転免許証's).
+    #[error("the kiosk does not check the {}'s signature", .0.name_ja())]
+    NotChecked(crate::card::kind::CardKind),
 }
 
 /// One CA public key the kiosk trusts, with the 16-byte 証明者鍵ID that names it.

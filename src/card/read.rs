@@ -32,6 +32,8 @@ use super::basic_four::{BasicFour, Date, Sex};
 use super::credential::Credential;
 use super::error::{CardError, Key};
 use super::integrity::{TrustAnchors, Unverified, Verification};
+use super::kind::{CardKind, detect_other};
+use super::licence;
 
 /// How a read is guarded and checked.
 #[derive(Debug, Clone)]
@@ -41,6 +43,9 @@ pub struct ReadOptions {
     pub guard_at: u8,
     /// The keys the integrity check accepts.
     pub anchors: TrustAnchors,
+    /// `[card] accept_expired_licence`: whether an expired 運転免許証 may still be used (the
+    /// clerk is shown that it expired either way). Off by default: the read stops before its PIN.
+    pub accept_expired_licence: bool,
 }
 
 impl Default for ReadOptions {
@@ -48,6 +53,7 @@ impl Default for ReadOptions {
         ReadOptions {
             guard_at: 1,
             anchors: TrustAnchors::jlis(false),
+            accept_expired_licence: false,
         }
     }
 }
@@ -59,6 +65,11 @@ pub struct Tries {
     pub pin: Option<u8>,
     /// 照合番号B's counter.
     pub code_b: Option<u8>,
+    /// Which card answered.
+    pub kind: CardKind,
+    /// Whether the card wants a secret before the read: false for a licence with no PIN set,
+    /// which is read without asking the resident anything.
+    pub needs_pin: bool,
 }
 
 impl Tries {
@@ -67,6 +78,7 @@ impl Tries {
         match key {
             Key::Pin => self.pin,
             Key::CodeB => self.code_b,
+            Key::LicencePin => self.pin,
         }
     }
 }
@@ -74,10 +86,26 @@ impl Tries {
 /// What a successful read yields.
 #[derive(Debug)]
 pub struct CardRead {
-    /// The four fields.
+    /// The four fields (性別 missing when the card has none).
     pub data: BasicFour,
     /// Whether they chain to a trusted issuer.
     pub verification: Verification,
+    /// Which card it was.
+    pub kind: CardKind,
+    /// What the clerk should be told about this read.
+    pub notes: ReadNotes,
+}
+
+/// Facts about a read for the clerk, beyond the data (counts and flags, never values).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadNotes {
+    /// Characters the card holds only as 外字/欠字 bitmaps, shown as 〓: the clerk checks them
+    /// against the card.
+    pub gaiji: usize,
+    /// The 運転免許証 is past its expiry (and the office accepts that).
+    pub expired: bool,
+    /// The address is the latest change written on the card (EF 0004), not the one at issue.
+    pub address_changed: bool,
 }
 
 /// Select the application and read both counters: what the kiosk shows **before** the PIN pad.
@@ -86,7 +114,58 @@ pub fn probe<T: Transmit>(card: &mut Card<T>) -> Result<Tries, CardError> {
     let pin = tries(&mut ap, Key::Pin)?;
     let code_b = tries(&mut ap, Key::CodeB)?;
     debug!(pin = ?pin, code_b = ?code_b, "card.probe");
-    Ok(Tries { pin, code_b })
+    Ok(Tries {
+        pin,
+        code_b,
+        kind: CardKind::MyNumber,
+        needs_pin: true,
+    })
+}
+
+/// [`probe`] for any card the kiosk knows: the My Number card first (its APDUs unchanged),
+/// then the others by their own SELECT ([`super::kind`]).
+pub fn probe_any<T: Transmit>(card: &mut Card<T>) -> Result<Tries, CardError> {
+    match probe(card) {
+        Err(CardError::NotMyNumberCard) => {}
+        other => return other,
+    }
+    match detect_other(card.transport_mut())? {
+        CardKind::DriversLicence => {
+            let p = licence::probe(card.transport_mut())?;
+            Ok(Tries {
+                pin: p.tries,
+                code_b: None,
+                kind: CardKind::DriversLicence,
+                needs_pin: p.pin_set,
+            })
+        }
+        kind => Err(CardError::KindNotReadable(kind.name_ja())),
+    }
+}
+
+/// [`read_basic_four`] for any card the kiosk knows. `credential` is the PIN (or 照合番号B) for
+/// the My Number card, PIN1 for a licence; `None` only for a licence with no PIN set.
+pub fn read_any<T: Transmit>(
+    card: &mut Card<T>,
+    credential: Option<&Credential>,
+    options: &ReadOptions,
+) -> Result<CardRead, CardError> {
+    let my_number = match credential {
+        Some(c) => read_basic_four(card, c, options),
+        // Without a credential, only the SELECT tells whether this is a My Number card.
+        None => select_application(card).and(Err(CardError::InvalidCredential {
+            key: Key::Pin,
+            reason: "the My Number card needs its PIN or 照合番号B",
+        })),
+    };
+    match my_number {
+        Err(CardError::NotMyNumberCard) => {}
+        other => return other,
+    }
+    match detect_other(card.transport_mut())? {
+        CardKind::DriversLicence => licence::read(card.transport_mut(), credential, options),
+        kind => Err(CardError::KindNotReadable(kind.name_ja())),
+    }
 }
 
 /// Read the basic four fields with a PIN or 照合番号B.
@@ -135,7 +214,16 @@ pub fn read_basic_four<T: Transmit>(
     attributes.zeroize();
     let data = parsed?;
     info!(verified = verification.is_verified(), "card.read.ok");
-    Ok(CardRead { data, verification })
+    Ok(CardRead {
+        data,
+        verification,
+        kind: CardKind::MyNumber,
+        notes: ReadNotes {
+            gaiji: 0,
+            expired: false,
+            address_changed: false,
+        },
+    })
 }
 
 fn select_application<'a, T: Transmit>(card: &'a mut Card<T>) -> Result<TextAp<'a, T>, CardError> {
@@ -161,7 +249,7 @@ fn select_application<'a, T: Transmit>(card: &'a mut Card<T>) -> Result<TextAp<'
 
 fn tries<T: Transmit>(ap: &mut TextAp<'_, T>, key: Key) -> Result<Option<u8>, CardError> {
     let ef = match key {
-        Key::Pin => ef::PIN,
+        Key::Pin | Key::LicencePin => ef::PIN,
         Key::CodeB => ef::CODE_B,
     };
     // SELECT the key's EF, then VERIFY without data: the counter, no try spent.
@@ -371,7 +459,7 @@ mod tests {
         assert_eq!(p.family_name(), "黒桐");
         assert_eq!(p.address(), "東京都清瀬市観布子南１２－７－２０２");
         assert_eq!(p.birth_date(), Date::new(1980, 2, 17).unwrap());
-        assert_eq!(p.sex(), Sex::Male);
+        assert_eq!(p.sex(), Some(Sex::Male));
         assert_eq!(p.birth_date_wareki(), "昭和55年2月17日");
     }
 

@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use myna_card::Card;
+use zeroize::Zeroize;
 
 use super::exit;
+use crate::card::sim::vpcd::VirtualCard;
 use crate::card::sim::vpcd::{self, Ended, Faults, Stop};
-use crate::card::sim::{CardProfile, SimCard, SimKeys};
+use crate::card::sim::{AnyProfile, SimCard, SimKeys, SimLicence};
 use crate::card::{
-    CardError, CardRead, Credential, Date, ReadOptions, TrustAnchors, pcsc_reader, read_basic_four,
+    CardError, CardRead, Credential, Date, ReadOptions, TrustAnchors, pcsc_reader, read_any,
 };
 use crate::config::Config;
 
@@ -145,7 +147,10 @@ fn credential_from_stdin(code_b: bool) -> Result<Credential, CardError> {
         prompt(text);
         let mut line = String::new();
         let _ = stdin.lock().read_line(&mut line);
-        line.trim().to_owned()
+        let value = line.trim().to_owned();
+        EMPTY_LINE.with(|e| e.set(value.is_empty()));
+        line.zeroize();
+        value
     };
     if code_b {
         let birth = next("生年月日 / date of birth (YYYY-MM-DD): ");
@@ -165,6 +170,24 @@ fn credential_from_stdin(code_b: bool) -> Result<Credential, CardError> {
     }
 }
 
+/// The credential, or none when the line is empty: a 運転免許証 with no PIN set is read
+/// without one (any other card then says what it needs).
+fn optional_credential_from_stdin(code_b: bool) -> Result<Option<Credential>, CardError> {
+    match credential_from_stdin(code_b) {
+        Ok(c) => Ok(Some(c)),
+        Err(CardError::InvalidCredential { .. }) if !code_b && last_line_was_empty() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+thread_local! {
+    static EMPTY_LINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn last_line_was_empty() -> bool {
+    EMPTY_LINE.with(std::cell::Cell::get)
+}
+
 fn read(
     reader: Option<String>,
     code_b: bool,
@@ -175,21 +198,32 @@ fn read(
 ) -> i32 {
     let result = match sim {
         Some(path) => {
-            let profile = match CardProfile::load(path) {
+            let profile = match AnyProfile::load(path) {
                 Ok(p) => p,
                 Err(e) => return fail(&e.to_string(), exit::USAGE),
             };
             let keys = SimKeys::fixture();
             options.anchors.push(keys.anchor());
-            let mut sim = SimCard::new(&profile, &keys);
-            drop(profile);
-            credential_from_stdin(code_b)
-                .and_then(|c| read_basic_four(&mut Card::new(&mut sim), &c, &options))
+            let credential = optional_credential_from_stdin(code_b);
+            match profile {
+                AnyProfile::MyNumber(p) => {
+                    let mut sim = SimCard::new(&p, &keys);
+                    drop(p);
+                    credential
+                        .and_then(|c| read_any(&mut Card::new(&mut sim), c.as_ref(), &options))
+                }
+                AnyProfile::Licence(p) => {
+                    let mut sim = SimLicence::new(&p);
+                    drop(p);
+                    credential
+                        .and_then(|c| read_any(&mut Card::new(&mut sim), c.as_ref(), &options))
+                }
+            }
         }
         None => pcsc_reader::wait_for_card(reader.as_deref(), wait).and_then(|name| {
-            let credential = credential_from_stdin(code_b)?;
+            let credential = optional_credential_from_stdin(code_b)?;
             let (_, mut card) = pcsc_reader::connect(Some(&name))?;
-            let read = read_basic_four(&mut card, &credential, &options);
+            let read = read_any(&mut card, credential.as_ref(), &options);
             // Power off now, so the verified status is gone before we print anything.
             let _ = card.into_transport().close();
             read
@@ -207,7 +241,9 @@ fn read(
         Err(e) => {
             let code = match e {
                 CardError::WrongPin { .. } => exit::WRONG_PIN,
-                CardError::Blocked { .. } | CardError::LastTryGuarded { .. } => exit::SEE_CLERK,
+                CardError::Blocked { .. }
+                | CardError::LastTryGuarded { .. }
+                | CardError::ExpiredLicence => exit::SEE_CLERK,
                 CardError::InvalidCredential { .. } => exit::USAGE,
                 _ => exit::FAILED,
             };
@@ -239,8 +275,13 @@ fn to_json(read: &CardRead) -> String {
         "address": d.address(),
         "birth_date": d.birth_date().iso(),
         "birth_date_wareki": d.birth_date_wareki(),
-        "sex": d.sex().digit().to_digit(10),
-        "sex_label": d.sex().label_ja(),
+        // null when the card holds no 性別 (the 運転免許証): missing, never guessed.
+        "sex": d.sex().and_then(|s| s.digit().to_digit(10)),
+        "sex_label": d.sex().map(|s| s.label_ja()),
+        "kind": read.kind.slug(),
+        "gaiji": read.notes.gaiji,
+        "expired": read.notes.expired,
+        "address_changed": read.notes.address_changed,
         "verification": if read.verification.is_verified() { "verified" } else { "unverified" },
         "verification_detail": read.verification.to_string(),
         "needs_clerk_check": crate::kiosk::check::ClerkCheck::of(d).is_some(),
@@ -271,7 +312,17 @@ fn print_human(read: &CardRead) {
         d.birth_date_wareki(),
         d.birth_date().iso()
     );
-    println!("性別      {} ({})", d.sex().label_ja(), d.sex().digit());
+    match d.sex() {
+        Some(sex) => println!("性別      {} ({})", sex.label_ja(), sex.digit()),
+        None => println!("性別      (not on this card: a form leaves it blank)"),
+    }
+    println!("カード    {}", read.kind.name_ja());
+    if read.notes.expired {
+        println!("注意      this 運転免許証 has expired (the office's setting accepts it)");
+    }
+    if read.notes.address_changed {
+        println!("住所の出所 the latest address change recorded on the card");
+    }
     println!("検証      {}", read.verification);
     if crate::kiosk::check::ClerkCheck::of(d).is_some() {
         println!(
@@ -281,12 +332,22 @@ fn print_human(read: &CardRead) {
 }
 
 fn serve(profile: &Path, port: u16) -> i32 {
-    let profile = match CardProfile::load(profile) {
-        Ok(p) => p,
-        Err(e) => return fail(&e.to_string(), exit::USAGE),
-    };
-    let card = Mutex::new(SimCard::new(&profile, &SimKeys::fixture()));
-    drop(profile);
+    match AnyProfile::load(profile) {
+        Ok(AnyProfile::MyNumber(p)) => {
+            let card = SimCard::new(&p, &SimKeys::fixture());
+            drop(p);
+            serve_card(Mutex::new(card), port)
+        }
+        Ok(AnyProfile::Licence(p)) => {
+            let card = SimLicence::new(&p);
+            drop(p);
+            serve_card(Mutex::new(card), port)
+        }
+        Err(e) => fail(&e.to_string(), exit::USAGE),
+    }
+}
+
+fn serve_card<C: VirtualCard>(card: Mutex<C>, port: u16) -> i32 {
     let stop = Stop::default();
     eprintln!("kakanai: serving the card to vpcd on 127.0.0.1:{port} (Ctrl-C removes it)");
     loop {

@@ -238,7 +238,8 @@ fn mark_keys(source: &Source, input: &FillInput) -> Vec<String> {
             .unwrap_or_default(),
         Source::Sex => input
             .card
-            .map(|c| vec![c.sex().digit().to_string()])
+            .and_then(|c| c.sex())
+            .map(|sex| vec![sex.digit().to_string()])
             .unwrap_or_default(),
         Source::Answer(q) => input
             .answers
@@ -263,7 +264,8 @@ fn text_value(
         Source::GivenName => card.and_then(|c| c.given_name().map(str::to_owned)),
         Source::Address => card.map(|c| c.address().to_owned()),
         Source::BirthDate => card.map(|c| date(c.birth_date())),
-        Source::Sex => card.map(|c| c.sex().label_ja().to_owned()),
+        // A card without 性別 (the licence) leaves the box blank: never a guess.
+        Source::Sex => card.and_then(|c| c.sex()).map(|s| s.label_ja().to_owned()),
         Source::Today => Some(date(input.today)),
         Source::Const => field.text.clone(),
         Source::Answer(q) => {

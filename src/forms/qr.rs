@@ -34,7 +34,9 @@ pub fn payload(template: &Template, input: &FillInput) -> String {
         lines.push(format!("N:{}", clean(card.name())));
         lines.push(format!("A:{}", clean(card.address())));
         lines.push(format!("B:{}", card.birth_date().compact()));
-        lines.push(format!("S:{}", card.sex().digit()));
+        if let Some(sex) = card.sex() {
+            lines.push(format!("S:{}", sex.digit()));
+        }
     }
     for (q, v) in input.answers.iter() {
         if template.question(q).is_some() && !v.is_empty() {

@@ -154,7 +154,7 @@ impl StaffEntry {
             name: Zeroizing::new(d.name().to_owned()),
             address: Zeroizing::new(d.address().to_owned()),
             birth: Zeroizing::new(d.birth_date().iso()),
-            sex: Some(d.sex()),
+            sex: d.sex(),
             romaji: false,
         }
     }

@@ -7,7 +7,7 @@ use myna_card::Card;
 
 use crate::card::pcsc_reader;
 use crate::card::sim::SimCard;
-use crate::card::{CardError, CardRead, Credential, ReadOptions, Tries, probe, read_basic_four};
+use crate::card::{CardError, CardRead, Credential, ReadOptions, Tries, probe_any, read_any};
 use crate::print::Printer;
 
 /// The reader and the printer a kiosk's [`super::work::Work`] runs against. Cheap to clone
@@ -24,10 +24,14 @@ pub struct Services {
 /// A card in a reader. Each call is a whole exchange (connect, …, power off), so a reader
 /// needs no `&mut` and can be called from whichever thread does the work.
 pub trait CardReader: Send + Sync {
-    /// Select the application and read both counters (before the PIN pad).
+    /// Find the card's kind, select its application and read the counters (before the PIN pad).
     fn probe(&self) -> Result<Tries, CardError>;
-    /// Read the basic four fields.
-    fn read(&self, credential: &Credential, options: &ReadOptions) -> Result<CardRead, CardError>;
+    /// Read the basic four fields; `None` only for a 運転免許証 with no PIN set.
+    fn read(
+        &self,
+        credential: Option<&Credential>,
+        options: &ReadOptions,
+    ) -> Result<CardRead, CardError>;
 }
 
 /// A PC/SC reader: each call connects exclusively and powers the card off afterwards.
@@ -39,12 +43,16 @@ pub struct PcscReader {
 impl CardReader for PcscReader {
     fn probe(&self) -> Result<Tries, CardError> {
         let (_, mut card) = connect_settled(self.reader.as_deref())?;
-        probe(&mut card)
+        probe_any(&mut card)
     }
 
-    fn read(&self, credential: &Credential, options: &ReadOptions) -> Result<CardRead, CardError> {
+    fn read(
+        &self,
+        credential: Option<&Credential>,
+        options: &ReadOptions,
+    ) -> Result<CardRead, CardError> {
         let (_, mut card) = pcsc_reader::connect(self.reader.as_deref())?;
-        read_basic_four(&mut card, credential, options)
+        read_any(&mut card, credential, options)
     }
 }
 
@@ -109,10 +117,14 @@ impl SimReader {
 
 impl CardReader for SimReader {
     fn probe(&self) -> Result<Tries, CardError> {
-        self.with_card(|card| probe(&mut Card::new(card)))
+        self.with_card(|card| probe_any(&mut Card::new(card)))
     }
 
-    fn read(&self, credential: &Credential, options: &ReadOptions) -> Result<CardRead, CardError> {
-        self.with_card(|card| read_basic_four(&mut Card::new(card), credential, options))
+    fn read(
+        &self,
+        credential: Option<&Credential>,
+        options: &ReadOptions,
+    ) -> Result<CardRead, CardError> {
+        self.with_card(|card| read_any(&mut Card::new(card), credential, options))
     }
 }

@@ -21,7 +21,8 @@ use super::check::ClerkCheck;
 use super::services::{CardReader, Services};
 use super::work::{Busy, Done, Work};
 use crate::card::{
-    BasicFour, CardError, CardRead, Credential, Date, Key, ReadOptions, Tries, Verification,
+    BasicFour, CardError, CardKind, CardRead, Credential, Date, Key, ReadOptions, Tries,
+    Verification,
 };
 use crate::forms::{Answers, FillInput, FilledForm, FormError, Template, fill};
 use crate::i18n::Text;
@@ -242,6 +243,8 @@ struct Session {
     clerk_check: Option<ClerkCheck>,
     verification: Option<Verification>,
     card_read_ms: Option<u32>,
+    /// Which card was read (the usage log counts kinds).
+    card_kind: Option<CardKind>,
     filled: Vec<FilledForm>,
     pdf: Option<Vec<u8>>,
     satisfaction: Option<Satisfaction>,
@@ -819,6 +822,7 @@ impl Kiosk {
                     clerk_check: None,
                     verification: None,
                     card_read_ms: None,
+                    card_kind: None,
                     filled: Vec::new(),
                     pdf: None,
                     satisfaction: None,
@@ -978,12 +982,23 @@ impl Kiosk {
         let Some(s) = self.session.as_mut() else {
             return Screen::Idle;
         };
-        let key = if s.identification == Identification::CodeB {
+        let licence = matches!(&result, Ok(t) if t.kind == CardKind::DriversLicence);
+        // The licence has no 照合番号B: its PIN1 is the only key.
+        let key = if s.identification == Identification::CodeB && !licence {
             Key::CodeB
         } else {
             Key::Pin
         };
         match result {
+            Ok(tries) if licence && !tries.needs_pin => {
+                // No PIN set on this licence: read it without asking anything.
+                s.tries = Some(tries);
+                self.requested = Some(Work::Read {
+                    credential: None,
+                    options: self.config.read.clone(),
+                });
+                Screen::Pin
+            }
             Ok(tries) => {
                 s.tries = Some(tries);
                 match tries.of(key) {
@@ -1014,7 +1029,7 @@ impl Kiosk {
     /// Ask for a read with `credential`: the PIN pad (or 照合番号B) stays until it is done.
     fn ask_read(&mut self, credential: Credential) -> Option<Screen> {
         self.requested = Some(Work::Read {
-            credential,
+            credential: Some(credential),
             options: self.config.read.clone(),
         });
         None
@@ -1028,6 +1043,7 @@ impl Kiosk {
                     Some(s) => s,
                     None => return Screen::Idle,
                 };
+                s.card_kind = Some(read.kind);
                 s.set_data(read.data);
                 s.verification = Some(read.verification);
                 s.card_read_ms = Some(elapsed);
@@ -1039,7 +1055,7 @@ impl Kiosk {
                     s.wrong = Some(tries_left);
                     if let Some(t) = s.tries.as_mut() {
                         match key {
-                            Key::Pin => t.pin = tries_left,
+                            Key::Pin | Key::LicencePin => t.pin = tries_left,
                             Key::CodeB => t.code_b = tries_left,
                         }
                     }
@@ -1286,6 +1302,7 @@ impl Kiosk {
             outcome,
             satisfaction: s.satisfaction,
             card_read_ms: s.card_read_ms,
+            card_kind: s.card_kind,
             choice_to_print_s: if s.printed {
                 s.first_choice_at.map(|t| (now - t).max(0) as u32)
             } else {

@@ -44,8 +44,8 @@ pub enum Work {
     Probe,
     /// Read the basic four fields with this credential.
     Read {
-        /// The PIN or 照合番号B (zeroed when dropped).
-        credential: Credential,
+        /// The PIN or 照合番号B (zeroed when dropped); `None` for a licence with no PIN set.
+        credential: Option<Credential>,
         /// The lockout guard and trust anchors.
         options: ReadOptions,
     },
@@ -144,10 +144,12 @@ impl Work {
                 options,
             } => {
                 let started = Instant::now();
-                let result = services.reader.read(&credential, &options);
+                let result = services.reader.read(credential.as_ref(), &options);
                 let ms = started.elapsed().as_millis().min(u128::from(u32::MAX)) as u32;
                 Done::Read {
-                    key: credential.key(),
+                    key: credential
+                        .as_ref()
+                        .map_or(crate::card::Key::LicencePin, Credential::key),
                     result,
                     ms,
                 }

@@ -233,6 +233,8 @@ pub struct SessionRecord {
     pub satisfaction: Option<Satisfaction>,
     /// Milliseconds from "place the card" to the data read.
     pub card_read_ms: Option<u32>,
+    /// Which card was read; `None` when none was.
+    pub card_kind: Option<crate::card::CardKind>,
     /// Seconds from the first form chosen to the print.
     pub choice_to_print_s: Option<u32>,
     /// The forms printed.

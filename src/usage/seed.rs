@@ -215,6 +215,7 @@ pub fn generate(p: &SeedParams) -> Vec<SessionRecord> {
                     None
                 },
                 card_read_ms: card_read.then(|| 700 + rng.range(0, 2500) as u32),
+                card_kind: card_read.then_some(crate::card::CardKind::MyNumber),
                 choice_to_print_s: (outcome == Outcome::Printed)
                     .then(|| 45 + rng.range(0, 300) as u32),
                 forms,

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OpenFlags, params};
 use super::record::{CardCheck, Identification, Mode, Outcome, SessionRecord};
 
 /// The schema this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// An error from the store. Messages name the file and what to do; no record content.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +60,7 @@ pub enum StoreError {
 }
 
 /// Migrations, in order: index `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     // 1: the first schema.
     "CREATE TABLE terminals (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
      CREATE TABLE forms (id INTEGER PRIMARY KEY, form TEXT NOT NULL, version TEXT NOT NULL, UNIQUE(form, version));
@@ -110,6 +110,10 @@ const MIGRATIONS: [&str; 3] = [
      CREATE TRIGGER totals_outbox_update AFTER UPDATE ON daily_totals BEGIN INSERT OR IGNORE INTO outbox_totals(window, day) VALUES (new.window, new.day); END;
      CREATE TABLE ship_state (id INTEGER PRIMARY KEY CHECK (id = 1), shipped INTEGER NOT NULL, last_shipped INTEGER, last_attempt INTEGER, last_error TEXT);
      INSERT INTO ship_state(id, shipped) VALUES (1, 0);",
+    // 4: which card was read (NULL: none, or recorded before kinds were counted): 1 the My
+    // Number card, 2 the 運転免許証, 3 the 在留カード, 4 the 特別永住者証明書. Not shipped to the
+    // central database yet.
+    "ALTER TABLE sessions ADD COLUMN card_kind INTEGER;",
 ];
 
 /// Japan time: UTC+9, no daylight saving.
@@ -143,6 +147,16 @@ fn code_ident(i: Identification) -> i64 {
         Identification::None => 0,
         Identification::Pin => 1,
         Identification::CodeB => 2,
+    }
+}
+/// The `sessions.card_kind` code of a card kind (migration 4).
+pub fn code_card_kind(k: crate::card::CardKind) -> i64 {
+    use crate::card::CardKind;
+    match k {
+        CardKind::MyNumber => 1,
+        CardKind::DriversLicence => 2,
+        CardKind::ResidenceCard => 3,
+        CardKind::SpecialPermanentResident => 4,
     }
 }
 fn code_check(c: CardCheck) -> i64 {
@@ -371,8 +385,8 @@ impl Store {
             .map_err(sql)?;
         let day = day_of(s.started);
         tx.execute(
-            "INSERT INTO sessions(terminal, window, started, ended, day, month, mode, assisted, language, identification, card_check, outcome, satisfaction, card_read_ms, choice_to_print_s)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            "INSERT INTO sessions(terminal, window, started, ended, day, month, mode, assisted, language, identification, card_check, outcome, satisfaction, card_read_ms, choice_to_print_s, card_kind)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             params![
                 terminal,
                 s.window.as_ref().map(|w| w.as_str()),
@@ -389,6 +403,7 @@ impl Store {
                 s.satisfaction.map(|x| x.value()),
                 s.card_read_ms,
                 s.choice_to_print_s,
+                s.card_kind.map(code_card_kind),
             ],
         )
         .map_err(sql)?;

@@ -24,6 +24,7 @@ pub fn options() -> ReadOptions {
     let mut anchors = TrustAnchors::none();
     anchors.push(keys().anchor());
     ReadOptions {
+        accept_expired_licence: false,
         guard_at: 1,
         anchors,
     }

@@ -8,9 +8,11 @@
 pub mod card;
 pub mod files;
 pub mod keys;
+pub mod licence;
 pub mod profile;
 pub mod vpcd;
 
 pub use card::SimCard;
 pub use keys::SimKeys;
-pub use profile::{CardKind, CardProfile, ProfileError};
+pub use licence::{LicenceProfile, SimLicence};
+pub use profile::{AnyProfile, CardKind, CardProfile, ProfileError};

@@ -144,7 +144,11 @@ impl CardProfile {
         let kind = match file.kind.as_deref() {
             None | Some("mynumber") => CardKind::MyNumber,
             Some("other") => CardKind::Other,
-            Some(_) => return Err(err("kind: must be \"mynumber\" or \"other\"".into())),
+            Some(_) => {
+                return Err(err(
+                    "kind: must be \"mynumber\", \"other\" or \"drivers-licence\"".into(),
+                ));
+            }
         };
         // A My Number card's holder was born in 明治 or later, and not after today: a date
         // outside would print as "1867年…" or "令和981年".
@@ -190,8 +194,57 @@ impl CardProfile {
         )
     }
 
-    /// Every profile in a folder, sorted by file name.
+    /// Every My Number (and "other") profile in a folder, sorted by file name. Profiles of
+    /// other kinds (`kind = "drivers-licence"`) are left out: [`AnyProfile::load_dir`] has all.
     pub fn load_dir(dir: &Path) -> Result<Vec<(PathBuf, CardProfile)>, ProfileError> {
+        Ok(AnyProfile::load_dir(dir)?
+            .into_iter()
+            .filter_map(|(path, p)| match p {
+                AnyProfile::MyNumber(p) => Some((path, p)),
+                AnyProfile::Licence(_) => None,
+            })
+            .collect())
+    }
+}
+
+/// A profile of any simulated card kind, told apart by its `kind` key.
+#[derive(Debug)]
+pub enum AnyProfile {
+    /// A My Number card (no `kind`, `kind = "mynumber"`) or a card with no application
+    /// (`kind = "other"`).
+    MyNumber(CardProfile),
+    /// `kind = "drivers-licence"`.
+    Licence(super::licence::LicenceProfile),
+}
+
+impl AnyProfile {
+    /// Check a profile given as text.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, ProfileError> {
+        let kind = toml::from_str::<toml::Table>(text)
+            .ok()
+            .and_then(|t| t.get("kind").and_then(|k| k.as_str().map(str::to_owned)));
+        match kind.as_deref() {
+            Some("drivers-licence") => {
+                super::licence::LicenceProfile::parse(text, origin).map(AnyProfile::Licence)
+            }
+            _ => CardProfile::parse(text, origin).map(AnyProfile::MyNumber),
+        }
+    }
+
+    /// Read and check a profile file.
+    pub fn load(path: &Path) -> Result<Self, ProfileError> {
+        let text =
+            crate::files::read_regular_text(path, 1 << 20, "a card profile").map_err(|e| {
+                ProfileError {
+                    file: path.display().to_string(),
+                    message: format!("cannot read the profile: {e}"),
+                }
+            })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Every profile in a folder, sorted by file name.
+    pub fn load_dir(dir: &Path) -> Result<Vec<(PathBuf, AnyProfile)>, ProfileError> {
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| ProfileError {
                 file: dir.display().to_string(),
@@ -203,7 +256,7 @@ impl CardProfile {
         paths.sort();
         paths
             .into_iter()
-            .map(|p| CardProfile::load(&p).map(|profile| (p, profile)))
+            .map(|p| AnyProfile::load(&p).map(|profile| (p, profile)))
             .collect()
     }
 }

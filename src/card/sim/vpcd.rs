@@ -23,6 +23,33 @@ use tracing::{debug, info};
 
 use super::card::SimCard;
 
+/// A card that can sit in the virtual reader: the My Number simulator, the licence, …
+pub trait VirtualCard: Send + 'static {
+    /// The ATR it answers with (never used to identify it).
+    fn atr(&self) -> &[u8];
+    /// Answer one command APDU.
+    fn process(&mut self, apdu: &[u8]) -> Vec<u8>;
+    /// Power off: every security status and selection is gone.
+    fn power_off(&mut self);
+    /// Warm reset; by default nothing changes (a verified PIN survives it on real cards).
+    fn warm_reset(&mut self) {}
+}
+
+impl VirtualCard for SimCard {
+    fn atr(&self) -> &[u8] {
+        SimCard::atr(self)
+    }
+    fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
+        SimCard::process(self, apdu)
+    }
+    fn power_off(&mut self) {
+        SimCard::power_off(self)
+    }
+    fn warm_reset(&mut self) {
+        SimCard::warm_reset(self)
+    }
+}
+
 /// The first virtual reader's port in Debian's `/etc/reader.conf.d/vpcd`.
 pub const DEFAULT_PORT: u16 = 0x8C7B;
 
@@ -89,8 +116,8 @@ pub fn connect(port: u16, timeout: Duration) -> io::Result<TcpStream> {
 }
 
 /// Answer vpcd on one connection until it closes or the card is removed.
-pub fn serve_connection(
-    card: &Mutex<SimCard>,
+pub fn serve_connection<C: VirtualCard + ?Sized>(
+    card: &Mutex<C>,
     stream: TcpStream,
     stop: &Stop,
     faults: Faults,
@@ -170,21 +197,21 @@ fn write_message(stream: &mut TcpStream, payload: &[u8]) -> io::Result<()> {
 }
 
 /// A card sitting in a virtual reader, served by a background thread; for tests and the demo.
-pub struct InsertedCard {
+pub struct InsertedCard<C: VirtualCard = SimCard> {
     stop: Stop,
     thread: Option<JoinHandle<io::Result<Ended>>>,
     /// The card, shared with the serving thread so a test can look at its counters.
-    pub card: Arc<Mutex<SimCard>>,
+    pub card: Arc<Mutex<C>>,
 }
 
-impl InsertedCard {
+impl<C: VirtualCard> InsertedCard<C> {
     /// Connect to vpcd on `port` and serve `card` until [`InsertedCard::remove`].
-    pub fn insert(card: SimCard, port: u16, faults: Faults) -> io::Result<Self> {
+    pub fn insert(card: C, port: u16, faults: Faults) -> io::Result<Self> {
         Self::insert_shared(Arc::new(Mutex::new(card)), port, faults)
     }
 
     /// The same with a card the caller keeps a handle on (to insert it again later).
-    pub fn insert_shared(card: Arc<Mutex<SimCard>>, port: u16, faults: Faults) -> io::Result<Self> {
+    pub fn insert_shared(card: Arc<Mutex<C>>, port: u16, faults: Faults) -> io::Result<Self> {
         let stream = connect(port, Duration::from_secs(10))?;
         let stop = Stop::default();
         let (thread_card, thread_stop) = (card.clone(), stop.clone());
@@ -219,7 +246,7 @@ impl InsertedCard {
     }
 }
 
-impl Drop for InsertedCard {
+impl<C: VirtualCard> Drop for InsertedCard<C> {
     fn drop(&mut self) {
         self.stop.stop();
         let _ = self.join();

@@ -93,7 +93,10 @@ impl State {
                     )
                 ),
             ))
-            .push(line(cx.t("field.sex"), i18n::t(lang, sex_key(d.sex()))));
+            .push(line(
+                cx.t("field.sex"),
+                i18n::t(lang, d.sex().map_or("sex.missing", sex_key)),
+            ));
         let mut actions = Row::new().spacing(24);
         actions =
             actions.push(big(cx.t("confirm.wrong"), Kind::Alert, Some(Message::Wrong)).width(560));
