@@ -704,3 +704,210 @@ fn a_pdf_rendered_over_a_readable_file_is_private_and_warnings_name_no_answer() 
     assert_eq!(result.status.code(), Some(64));
     assert!(std::fs::read_to_string(&copy).unwrap().contains("山田"));
 }
+
+/// The answers a resident coming for someone else gives: the agent relation where the form
+/// has one, the other options at their first value, every count at its largest, and the
+/// longest kana and phone number the keyboards take.
+fn agent_answers(t: &Template) -> Answers {
+    use kakanai::forms::template::QuestionKind;
+    let mut a = Answers::new();
+    for q in t.spec.questions.iter().map(|q| q.get_ref()) {
+        let agent = q.options.iter().find(|o| o.value == "agent");
+        let value = match q.kind {
+            QuestionKind::Choice => agent.or(q.options.last()).map(|o| o.value.clone()),
+            QuestionKind::Choices => Some(
+                q.options
+                    .iter()
+                    .map(|o| o.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            QuestionKind::Count => Some(q.count_bounds().end().to_string()),
+            QuestionKind::Number => Some("090-1234-5678".to_owned()),
+            QuestionKind::Kana => Some("ア".repeat(q.max_chars())),
+            QuestionKind::StaffText => None,
+        };
+        if let Some(v) = value {
+            a.set(&q.id, v);
+        }
+    }
+    a.with_defaults(t)
+}
+
+/// The ten templates, loaded as the kiosk loads them.
+fn all_templates() -> Vec<Template> {
+    FORMS
+        .iter()
+        .map(|id| Template::load(&forms_dir().join(format!("{id}.toml"))).unwrap())
+        .collect()
+}
+
+#[test]
+fn every_form_with_every_card_scans_back_at_150_dpi_with_modules_of_at_least_a_third_mm() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = all_templates();
+    let today = Date::new(2026, 11, 21).unwrap();
+    for (path, p) in support::all_profiles() {
+        let card = p.expected();
+        let stem = support::stem(&path);
+        for (round, agent) in [false, true].into_iter().enumerate() {
+            let answers: Vec<Answers> = templates
+                .iter()
+                .map(|t| {
+                    if agent {
+                        agent_answers(t)
+                    } else {
+                        Answers::new().with_defaults(t)
+                    }
+                })
+                .collect();
+            let filled: Vec<_> = templates
+                .iter()
+                .zip(&answers)
+                .map(|(t, a)| {
+                    let input = FillInput {
+                        card: Some(&card),
+                        answers: a,
+                        today,
+                    };
+                    fill(t, &input).unwrap_or_else(|e| panic!("{stem}: {e}"))
+                })
+                .collect();
+            let items: Vec<_> = templates.iter().zip(&filled).map(|(t, f)| (t, f, 1)).collect();
+            let bytes = pdf::render(&items, "qr").unwrap();
+            let pdf_path = dir.path().join(format!("{stem}-{round}.pdf"));
+            std::fs::write(&pdf_path, bytes).unwrap();
+            let png = dir.path().join(format!("{stem}-{round}"));
+            tool(
+                "pdftoppm",
+                &["-png", "-r", "150", pdf_path.to_str().unwrap(), png.to_str().unwrap()],
+            );
+            for (i, (t, f)) in templates.iter().zip(&filled).enumerate() {
+                let payload = f.qr_payload.as_deref().unwrap();
+                let modules = kakanai::forms::qr::modules(payload, t.spec.qr.as_ref().unwrap().size)
+                    .unwrap()
+                    .0;
+                let module_mm = t.spec.qr.as_ref().unwrap().size / (modules + 8) as f32;
+                assert!(module_mm >= 0.33, "{stem}/{}: {module_mm} mm", t.spec.id);
+                let page = dir.path().join(format!("{stem}-{round}-{:02}.png", i + 1));
+                let scanned = tool("zbarimg", &["--raw", "-q", page.to_str().unwrap()]);
+                assert_eq!(
+                    scanned.trim_end(),
+                    payload,
+                    "{stem}/{} (agent answers: {agent}) does not scan back at 150 dpi",
+                    t.spec.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn an_answer_that_is_not_an_option_is_refused_and_the_code_holds_only_printed_answers() {
+    let templates = all_templates();
+    let t = templates.iter().find(|t| t.spec.id == "juminhyo").unwrap();
+    let card = profile("standard").expected();
+    let today = Date::new(2026, 11, 21).unwrap();
+    let mut answers = Answers::new().with_defaults(t);
+    answers.set("purpose", "travel");
+    let input = FillInput {
+        card: Some(&card),
+        answers: &answers,
+        today,
+    };
+    match fill(t, &input) {
+        Err(FillError::NotAnOption { form, question }) => {
+            assert_eq!((form.as_str(), question.as_str()), ("juminhyo", "purpose"));
+        }
+        other => panic!("expected NotAnOption, got {other:?}"),
+    }
+    // Two values for a single choice would circle both: refused too.
+    answers.set("purpose", "job,bank");
+    let input = FillInput {
+        card: Some(&card),
+        answers: &answers,
+        today,
+    };
+    assert!(matches!(fill(t, &input), Err(FillError::NotAnOption { .. })));
+    // Every Q: line of the code is an answer whose value the paper shows.
+    answers.set("purpose", "job");
+    answers.set("not_a_question", "x");
+    let input = FillInput {
+        card: Some(&card),
+        answers: &answers,
+        today,
+    };
+    let f = fill(t, &input).unwrap();
+    let payload = f.qr_payload.clone().unwrap();
+    assert!(payload.contains("Q:purpose=job"), "{payload}");
+    assert!(!payload.contains("not_a_question"), "{payload}");
+    for line in payload.lines().filter(|l| l.starts_with("Q:")) {
+        let q = line[2..].split('=').next().unwrap();
+        assert!(
+            t.spec.fields.iter().any(|f| f.get_ref().source == format!("answer.{q}")),
+            "{q} is in the code but no field prints it"
+        );
+    }
+}
+
+#[test]
+fn forms_check_refuses_marks_that_touch_text_each_other_or_a_border() {
+    let relation = line_of("[[field]]\nid = \"relation_mark\"");
+    // Labels moved together: 本人's oval now reaches 同一世帯の方.
+    let errors = broken(
+        "at = [57.2, 102.57]\ntext = \"同一世帯の方\"",
+        "at = [52.2, 102.57]\ntext = \"同一世帯の方\"",
+    );
+    assert!(
+        errors.iter().any(|e| e.starts_with(&format!("{relation}: "))
+            && e.contains("option \"self\": its oval touches the text")),
+        "{errors:?}"
+    );
+    // An oval too tall for its row crosses the row's border.
+    let errors = broken("mark_size = 5.95\n[field.options]\n\"self\" = [49.35, 104.5", "mark_size = 9\n[field.options]\n\"self\" = [49.35, 104.5");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("field `relation_mark`") && e.contains("crosses a line or box border")),
+        "{errors:?}"
+    );
+    // Two fields' marks on one spot.
+    let errors = broken("\"omit\" = [49.35, 146", "\"omit\" = [49.35, 138");
+    assert!(
+        errors.iter().any(|e| e.contains("overlaps the mark of field")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn every_oval_encloses_its_whole_label_with_room_to_spare() {
+    use kakanai::forms::marks;
+    for t in all_templates() {
+        let texts = marks::text_boxes(&t.spec);
+        for f in t.spec.fields.iter().map(|f| f.get_ref()) {
+            if f.mark != Some(kakanai::forms::template::Mark::Circle) {
+                continue;
+            }
+            for (value, p) in &f.options {
+                let oval = marks::Oval {
+                    c: [p[0], p[1]],
+                    rx: p[2] / 2.0,
+                    ry: p[3] / 2.0,
+                };
+                let own = texts
+                    .iter()
+                    .find(|b| oval.touches_rect(**b))
+                    .unwrap_or_else(|| panic!("{} {} {value}: no label under the oval", t.spec.id, f.id));
+                // The label grown by 0.3 mm left and right is still inside: the oval never
+                // crosses the first or last character.
+                let grown = [own[0] - 0.3, own[1], own[2] + 0.6, own[3]];
+                assert!(
+                    oval.contains_rect(grown),
+                    "{} {} {value}: the oval crosses its own text",
+                    t.spec.id,
+                    f.id
+                );
+            }
+        }
+    }
+}

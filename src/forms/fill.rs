@@ -114,6 +114,15 @@ pub enum FillError {
         /// Field id.
         field: String,
     },
+    /// An answer is not one of its question's options: the paper would mark nothing while
+    /// the code carried it, so it is refused.
+    #[error("form {form}: the answer to `{question}` is not one of its options")]
+    NotAnOption {
+        /// Form id.
+        form: String,
+        /// Question id.
+        question: String,
+    },
     /// A required question has no answer and no default.
     #[error("form {form}: question `{question}` must be answered")]
     Unanswered {
@@ -136,6 +145,21 @@ pub fn fill(template: &Template, input: &FillInput) -> Result<FilledForm, FillEr
             });
         }
     }
+    for q in spec.questions.iter().map(|q| q.get_ref()) {
+        if q.options.is_empty() {
+            continue;
+        }
+        let picked = q.picked(input.answers.get(&q.id));
+        let valid = picked.iter().all(|v| q.options.iter().any(|o| o.value == *v))
+            && (q.kind == QuestionKind::Choices || picked.len() <= 1);
+        if !valid {
+            return Err(FillError::NotAnOption {
+                form: spec.id.clone(),
+                question: q.id.clone(),
+            });
+        }
+    }
+    let mut printed = std::collections::BTreeSet::new();
     let mut out = FilledForm {
         form_id: spec.id.clone(),
         version: spec.version.clone(),
@@ -166,12 +190,14 @@ pub fn fill(template: &Template, input: &FillInput) -> Result<FilledForm, FillEr
                     out.marks.push(Mark {
                         circle: field.mark == Some(template::Mark::Circle),
                         center: [p[0], p[1]],
+                        // Circle options are [x, y, width, height] once loaded
+                        // (`marks::resolve`); ticks are [x, y].
                         width: p
                             .get(2)
                             .copied()
                             .unwrap_or(field.mark_size)
                             .max(field.mark_size),
-                        height: field.mark_size,
+                        height: p.get(3).copied().unwrap_or(field.mark_size),
                     });
                     filled = true;
                 }
@@ -207,6 +233,9 @@ pub fn fill(template: &Template, input: &FillInput) -> Result<FilledForm, FillEr
             out.texts.push((field.id.clone(), layout));
             filled = true;
         }
+        if let (true, Source::Answer(q)) = (filled, &source) {
+            printed.insert(q.clone());
+        }
         if filled && source != Source::Const {
             out.filled += 1;
             if source.is_card() {
@@ -215,7 +244,7 @@ pub fn fill(template: &Template, input: &FillInput) -> Result<FilledForm, FillEr
         }
     }
     if spec.qr.is_some() {
-        out.qr_payload = Some(qr::payload(template, input));
+        out.qr_payload = Some(qr::payload(template, input, &printed));
     }
     Ok(out)
 }

@@ -227,6 +227,34 @@ fn place(
     }
 }
 
+/// The em box `[x, y, w, h]` of each line of fixed text laid out as [`label`] lays it out:
+/// where the ink can be, for the mark checks.
+pub fn label_boxes(
+    fonts: &Fonts,
+    font: FontKey,
+    text: &str,
+    at: [f32; 2],
+    size: f32,
+    align: Align,
+    width: f32,
+) -> Vec<[f32; 4]> {
+    let em = size * MM_PER_PT;
+    text.split('\n')
+        .enumerate()
+        .map(|(i, part)| {
+            let (glyphs, _, _) = shape(fonts, font, part);
+            let w = width_mm(&glyphs, size);
+            let inner = width.max(w);
+            let x = match align {
+                Align::Center => at[0] + (inner - w) / 2.0,
+                Align::Right => at[0] + inner - w,
+                Align::Left => at[0],
+            };
+            [x, at[1] + i as f32 * em * LEADING, w, em]
+        })
+        .collect()
+}
+
 /// Lay out fixed text (a label) at its natural size: `\n` breaks lines, nothing shrinks.
 pub fn label(
     fonts: &Fonts,

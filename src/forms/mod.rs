@@ -11,6 +11,7 @@ pub mod answers;
 pub mod fill;
 pub mod fit;
 pub mod fonts;
+pub mod marks;
 pub mod pdf;
 pub mod preview;
 pub mod qr;
@@ -51,6 +52,9 @@ impl FillError {
             FillError::DoesNotFit { form, field } => Text::new("error.form.does_not_fit")
                 .arg("form", form)
                 .arg("field", field),
+            FillError::NotAnOption { form, question } => Text::new("error.form.not_an_option")
+                .arg("form", form)
+                .arg("question", question),
             FillError::Unanswered { form, question } => Text::new("error.form.unanswered")
                 .arg("form", form)
                 .arg("question", question),

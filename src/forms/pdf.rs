@@ -307,17 +307,19 @@ fn static_ops(w: &mut Writer, template: &Template, ops: &mut Vec<Op>) -> Result<
 /// KB where ~1,500 vector rectangles cost ~17 KB per page. Each module is 4 × 4 pixels: with one
 /// pixel per module, renderers that smooth upscaled images (poppler does) blur the edges enough
 /// that a scan at 200 dpi fails; at four pixels it reads at 150 dpi.
-fn qr_image(payload: &str, form: &str) -> Result<RawImage, RenderError> {
+fn qr_image(payload: &str, form: &str, side_mm: f32) -> Result<RawImage, RenderError> {
     const SCALE: usize = 4;
-    let (n, dark) = qr::modules(payload).ok_or_else(|| RenderError::QrTooLong(form.to_owned()))?;
-    let side = (n + 8) * SCALE;
+    const Q: usize = qr::QUIET;
+    let (n, dark) =
+        qr::modules(payload, side_mm).ok_or_else(|| RenderError::QrTooLong(form.to_owned()))?;
+    let side = (n + 2 * Q) * SCALE;
     let mut pixels = vec![255u8; side * side];
     for y in 0..side {
         for x in 0..side {
             let (row, col) = (y / SCALE, x / SCALE);
-            if (4..n + 4).contains(&row)
-                && (4..n + 4).contains(&col)
-                && dark[(row - 4) * n + col - 4]
+            if (Q..n + Q).contains(&row)
+                && (Q..n + Q).contains(&col)
+                && dark[(row - Q) * n + col - Q]
             {
                 pixels[y * side + x] = 0;
             }
@@ -331,6 +333,9 @@ fn qr_image(payload: &str, form: &str) -> Result<RawImage, RenderError> {
         tag: Vec::new(),
     })
 }
+
+/// The size of the line under the QR code saying what it holds, pt.
+pub const QR_CAPTION_PT: f32 = 5.5;
 
 /// Place an image of `px` × `px` pixels in the square `at`, `size` mm.
 fn place_image(
@@ -395,7 +400,7 @@ pub fn render(
                 mark(&mut ops, ph, m);
             }
             if let (Some(q), Some(payload)) = (&template.spec.qr, &filled.qr_payload) {
-                let image = qr_image(payload, &filled.form_id)?;
+                let image = qr_image(payload, &filled.form_id, q.size)?;
                 let side = image.width;
                 let id = w.doc.add_image(&image);
                 place_image(
@@ -405,6 +410,16 @@ pub fn render(
                     [q.at[0], q.at[1], q.size, q.size],
                     (side, side),
                 );
+                let caption = fit::label(
+                    Fonts::bundled(),
+                    FontKey::Gothic,
+                    qr::CAPTION,
+                    [q.at[0], q.at[1] + q.size + 0.5],
+                    QR_CAPTION_PT,
+                    fit::Align::Center,
+                    q.size,
+                );
+                w.text(&mut ops, ph, &caption)?;
             }
             for _ in 0..(*copies).max(1) {
                 pages.push(PdfPage::new(Mm(pw), Mm(ph), ops.clone()));

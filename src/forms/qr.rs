@@ -14,16 +14,30 @@
 //! A:東京都青梅市…           住所
 //! B:19600401                生年月日, YYYYMMDD
 //! S:1                       性別, the card's digit
-//! Q:copies=1                each answer, question id = value (choice values, not labels)
+//! Q:copies=1                each answer the paper shows, question id = value (choice values)
 //! ```
+
+use std::collections::BTreeSet;
 
 use qrcode::{EcLevel, QrCode};
 
 use super::fill::FillInput;
-use super::template::Template;
+use super::template::{LONGEST_TEST_ADDRESS, LONGEST_TEST_NAME, QuestionKind, Template};
 
-/// Build the payload for one form.
-pub fn payload(template: &Template, input: &FillInput) -> String {
+/// The smallest module printed, mm. At 0.28 mm (a long address in a 30 mm code) a window
+/// scanner at 150 dpi — 0.17 mm a dot, under two dots a module — no longer read it; at 0.33 mm
+/// every form with every test card scans back (tests/forms.rs).
+pub const MIN_MODULE_MM: f32 = 0.33;
+/// The quiet zone on each side, in modules (ISO/IEC 18004 asks for 4).
+pub const QUIET: usize = 4;
+
+/// What the code holds, printed under it so nobody takes it for more than it is.
+pub const CAPTION: &str = "上記の印字内容のコード\n手書きの訂正は含みません";
+
+/// Build the payload for one form: the card's data, and the answers of `printed` (the
+/// questions whose answer the paper shows). Free text the clerk types (`staff_text`) is
+/// printed but left out: it can be long, and the clerk has it on the screen.
+pub fn payload(template: &Template, input: &FillInput, printed: &BTreeSet<String>) -> String {
     let clean = |s: &str| s.replace(['\n', '\r'], " ");
     let mut lines = vec![
         "KKN1".to_owned(),
@@ -39,24 +53,76 @@ pub fn payload(template: &Template, input: &FillInput) -> String {
         }
     }
     for (q, v) in input.answers.iter() {
-        if template.question(q).is_some() && !v.is_empty() {
+        let carried = template
+            .question(q)
+            .is_some_and(|x| x.kind != QuestionKind::StaffText);
+        if carried && printed.contains(q) && !v.is_empty() {
             lines.push(format!("Q:{q}={}", clean(v)));
         }
     }
     lines.join("\n")
 }
 
-/// The dark modules of the code, as rows of `bool`, with the side length; `None` when the
-/// payload is too long for a QR code (it never is for one form's data).
-pub fn modules(payload: &str) -> Option<(usize, Vec<bool>)> {
-    let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M).ok()?;
-    let width = code.width();
-    let dark = code
-        .to_colors()
-        .into_iter()
-        .map(|c| c == qrcode::Color::Dark)
-        .collect();
-    Some((width, dark))
+/// The longest payload this template can produce: the longest test name and address and the
+/// longest answer to every question. `forms check` makes sure it fits the `[qr]` square.
+pub fn longest_payload(template: &crate::forms::template::TemplateSpec) -> String {
+    let mut lines = vec![
+        "KKN1".to_owned(),
+        format!("F:{}", template.id),
+        format!("V:{}", template.version),
+        format!("N:{LONGEST_TEST_NAME}"),
+        format!("A:{LONGEST_TEST_ADDRESS}"),
+        "B:19000101".to_owned(),
+        "S:9".to_owned(),
+    ];
+    let mut questions: Vec<_> = template.questions.iter().map(|q| q.get_ref()).collect();
+    questions.sort_by(|a, b| a.id.cmp(&b.id));
+    for q in questions {
+        let value = match q.kind {
+            QuestionKind::Choice => q
+                .options
+                .iter()
+                .map(|o| o.value.clone())
+                .max_by_key(String::len)
+                .unwrap_or_default(),
+            QuestionKind::Choices => q
+                .options
+                .iter()
+                .map(|o| o.value.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            QuestionKind::Count => q.count_bounds().end().to_string(),
+            QuestionKind::Number => "0".repeat(q.max_chars()),
+            QuestionKind::Kana => "ア".repeat(q.max_chars()),
+            QuestionKind::StaffText => continue,
+        };
+        lines.push(format!("Q:{}={value}", q.id));
+    }
+    lines.join("\n")
+}
+
+/// The dark modules of the code for a square of `side_mm`, as rows of `bool`, with the side
+/// length in modules (quiet zone not included): error correction M when its modules come out
+/// at least [`MIN_MODULE_MM`], else L; `None` when even L would print smaller modules.
+pub fn modules(payload: &str, side_mm: f32) -> Option<(usize, Vec<bool>)> {
+    [EcLevel::M, EcLevel::L].into_iter().find_map(|level| {
+        let code = QrCode::with_error_correction_level(payload.as_bytes(), level).ok()?;
+        let width = code.width();
+        (side_mm / (width + 2 * QUIET) as f32 >= MIN_MODULE_MM).then(|| {
+            let dark = code
+                .to_colors()
+                .into_iter()
+                .map(|c| c == qrcode::Color::Dark)
+                .collect();
+            (width, dark)
+        })
+    })
+}
+
+/// The side, mm, a square needs for `payload` at [`MIN_MODULE_MM`] (error correction L).
+pub fn side_needed(payload: &str) -> Option<f32> {
+    let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::L).ok()?;
+    Some((code.width() + 2 * QUIET) as f32 * MIN_MODULE_MM)
 }
 
 #[cfg(test)]
@@ -66,8 +132,11 @@ mod tests {
     #[test]
     fn a_long_payload_still_encodes() {
         let long = "KKN1\nF:x\nA:".to_owned() + &"北海道札幌市中央区".repeat(20);
-        let (w, dark) = modules(&long).unwrap();
+        let (w, dark) = modules(&long, 60.0).unwrap();
         assert_eq!(dark.len(), w * w);
         assert!(dark.iter().any(|d| *d));
+        // In a square too small for 0.33 mm modules it is refused, not shrunk.
+        assert!(modules(&long, 20.0).is_none());
+        assert!(side_needed(&long).unwrap() > 20.0);
     }
 }

@@ -547,6 +547,14 @@ impl Source {
         })
     }
 
+    /// The question, for `answer.<question>`.
+    pub fn answer(&self) -> Option<&str> {
+        match self {
+            Source::Answer(q) => Some(q),
+            _ => None,
+        }
+    }
+
     fn filter_empty(self) -> Option<Self> {
         match &self {
             Source::Answer(q) if q.is_empty() => None,
@@ -610,7 +618,7 @@ impl Template {
     /// Check a template given as text (`path` names it and anchors relative paths).
     pub fn parse(text: &str, path: &Path) -> Result<Self, Vec<TemplateError>> {
         let file = path.display().to_string();
-        let spec: TemplateSpec = toml::from_str(text).map_err(|e| {
+        let mut spec: TemplateSpec = toml::from_str(text).map_err(|e| {
             let line = e.span().map_or(0, |s| line_of(text, s.start));
             vec![TemplateError {
                 file: file.clone(),
@@ -623,6 +631,7 @@ impl Template {
             text,
             errors: Vec::new(),
         };
+        super::marks::resolve(&mut spec);
         let background = checker.check(&spec, path);
         if checker.errors.is_empty() {
             Ok(Template {
@@ -750,10 +759,20 @@ impl Checker<'_> {
             }
         }
         if let Some(qr) = &spec.qr {
-            if !on_page([qr.at[0], qr.at[1], qr.size, qr.size]) || qr.size < 15.0 {
+            // The caption under the code (what it holds) must be on the page too.
+            let caption = 2.0 * 1.2 * super::pdf::QR_CAPTION_PT * super::fit::MM_PER_PT + 0.5;
+            if !on_page([qr.at[0], qr.at[1], qr.size, qr.size + caption]) || qr.size < 15.0 {
                 self.error(
                     self.find("[qr]"),
-                    "qr: must be on the page and at least 15 mm".into(),
+                    format!("qr: must be on the page with {caption:.1} mm under it for its caption, and at least 15 mm"),
+                );
+            }
+            let longest = super::qr::longest_payload(spec);
+            if super::qr::modules(&longest, qr.size).is_none() {
+                let needed = super::qr::side_needed(&longest).unwrap_or(f32::INFINITY);
+                self.error(
+                    self.find("[qr]"),
+                    format!("qr: the longest data this form can carry (the longest test name and address, every answer at its longest) needs a square of {needed:.1} mm for modules of {} mm; make size at least that", super::qr::MIN_MODULE_MM),
                 );
             }
         }
@@ -850,9 +869,22 @@ impl Checker<'_> {
                             format!("{name}: a mark needs [field.options] value = [x, y]"),
                         );
                     }
+                    let also_as_text = |q: &str| {
+                        spec.fields.iter().map(|x| x.get_ref()).any(|x| {
+                            x.mark.is_none() && x.source.strip_prefix("answer.") == Some(q)
+                        })
+                    };
+                    if let Some(q) = source.answer().filter(|q| !also_as_text(q)) {
+                        let question = spec.questions.iter().map(|x| x.get_ref()).find(|x| &x.id == q);
+                        for o in question.map(|x| x.options.as_slice()).unwrap_or_default() {
+                            if !f.options.contains_key(&o.value) {
+                                self.error(at, format!("{name}: option {:?} of question `{q}` has no place to mark; an answer the paper does not show cannot be printed", o.value));
+                            }
+                        }
+                    }
                     for (value, p) in &f.options {
-                        if !(p.len() == 2 || p.len() == 3) || !point_on_page([p[0], p[1]]) {
-                            self.error(at, format!("{name}: option {value:?} must be [x, y] or [x, y, width] on the page"));
+                        if !(2..=4).contains(&p.len()) || !point_on_page([p[0], p[1]]) {
+                            self.error(at, format!("{name}: option {value:?} must be [x, y], [x, y, width] or [x, y, width, height] on the page"));
                         }
                         let valid = match &source {
                             Source::BirthDate => ERAS.contains(&value.as_str()),
@@ -914,6 +946,9 @@ impl Checker<'_> {
                     boxes.push((f.id.clone(), b, at, f.when.is_some()));
                 }
             }
+        }
+        for (i, what) in super::marks::problems(spec) {
+            self.error(spec.fields[i].span().start, what);
         }
         // Two text fields on the same spot print over each other, unless a condition makes
         // them alternatives.
