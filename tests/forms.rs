@@ -911,3 +911,21 @@ fn every_oval_encloses_its_whole_label_with_room_to_spare() {
         }
     }
 }
+
+#[test]
+fn the_staff_area_says_gaiji_when_the_card_has_geta_or_a_fallback_character() {
+    let dir = tempfile::tempdir().unwrap();
+    for (card, expected) in [("standard", false), ("geta", true), ("non-bmp", true)] {
+        for form in FORMS {
+            let pdf = render(form, Some(card), dir.path(), &format!("{form}-{card}.pdf"));
+            let text = squeeze(&tool("pdftotext", &["-raw", pdf.to_str().unwrap(), "-"]));
+            assert_eq!(
+                text.contains("外字あり：確認"),
+                expected,
+                "{form}/{card}: the 外字 note"
+            );
+            let size = std::fs::metadata(&pdf).unwrap().len();
+            assert!(size <= 60_000, "{form}/{card}: {size} bytes for one page");
+        }
+    }
+}

@@ -17,6 +17,9 @@ use super::template::{self, Condition, FieldSpec, Format, QuestionKind, Source, 
 use crate::card::{BasicFour, Date};
 use crate::wareki;
 
+/// What a `check.gaiji` field prints when a card value needs the clerk's eye.
+pub const GAIJI_NOTE: &str = "外字あり：確認";
+
 /// What a fill needs.
 pub struct FillInput<'a> {
     /// The card's data; `None` when there is no card and the clerk writes by hand.
@@ -175,7 +178,7 @@ pub fn fill(template: &Template, input: &FillInput) -> Result<FilledForm, FillEr
         let Some(source) = Source::parse(&field.source) else {
             continue;
         };
-        if source != Source::Const {
+        if !matches!(source, Source::Const | Source::GaijiNote) {
             out.fields_total += 1;
         }
         if let Some(when) = field.when.as_deref().and_then(Condition::parse) {
@@ -243,6 +246,27 @@ pub fn fill(template: &Template, input: &FillInput) -> Result<FilledForm, FillEr
             }
         }
     }
+    // The staff area's 外字 note, once every card value is laid out and flagged.
+    let card_flagged = out.flags.iter().any(|f| {
+        spec.fields.iter().map(|x| x.get_ref()).any(|x| {
+            x.id == f.field && Source::parse(&x.source).is_some_and(|s| s.is_card())
+        })
+    });
+    if card_flagged {
+        for field in spec.fields.iter().map(|f| f.get_ref()) {
+            if Source::parse(&field.source) != Some(Source::GaijiNote) {
+                continue;
+            }
+            let bx = field.r#box.unwrap_or([0.0, 0.0, 1.0, 1.0]);
+            let min = field.min_size.unwrap_or(field.size * 0.7);
+            let layout = fit::fit(fonts, field.font.key(), GAIJI_NOTE, bx, field.size, min, field.align)
+                .ok_or_else(|| FillError::DoesNotFit {
+                    form: spec.id.clone(),
+                    field: field.id.clone(),
+                })?;
+            out.texts.push((field.id.clone(), layout));
+        }
+    }
     if spec.qr.is_some() {
         out.qr_payload = Some(qr::payload(template, input, &printed));
     }
@@ -297,6 +321,8 @@ fn text_value(
         Source::Sex => card.and_then(|c| c.sex()).map(|s| s.label_ja().to_owned()),
         Source::Today => Some(date(input.today)),
         Source::Const => field.text.clone(),
+        // Filled after the card fields, in `fill`.
+        Source::GaijiNote => None,
         Source::Answer(q) => {
             let value = input.answers.get(q)?;
             let question = template.question(q)?;

@@ -1,5 +1,5 @@
 //! Ovals around printed choices, sized from the text they circle, and the check that no mark
-//! touches text or a border.
+//! touches text or a border (the clearance counts from the line's edge, not its centre).
 //!
 //! A clerk reads a circled choice at a glance only when the oval clears its own word and
 //! stays off the neighbours: hand-given widths crossed the first and last characters of long
@@ -24,7 +24,7 @@ const TOP_MARGIN: f32 = 0.1;
 /// The least an oval's height exceeds the text it encloses, mm (else it would be very wide).
 const MIN_HEADROOM: f32 = 1.6;
 /// The least clearance between an oval and anything else, mm.
-pub const CLEARANCE: f32 = 0.25;
+pub const CLEARANCE: f32 = 0.4;
 
 /// An axis-aligned oval: centre and half-axes, mm.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -136,41 +136,43 @@ pub fn text_boxes(spec: &TemplateSpec) -> Vec<[f32; 4]> {
     out
 }
 
-/// Every line drawn on the form, as segments: rect and checkbox outlines, grid and plain
-/// lines, and the QR code's square.
-fn segments(spec: &TemplateSpec) -> Vec<([f32; 2], [f32; 2])> {
+/// Every line drawn on the form, as segments with half their thickness in mm: rect and
+/// checkbox outlines, grid and plain lines, and the QR code's square.
+fn segments(spec: &TemplateSpec) -> Vec<([f32; 2], [f32; 2], f32)> {
     let mut out = Vec::new();
-    let mut outline = |b: [f32; 4]| {
+    let mut outline = |b: [f32; 4], pt: f32| {
+        let half = pt * MM_PER_PT / 2.0;
         let (x0, y0, x1, y1) = (b[0], b[1], b[0] + b[2], b[1] + b[3]);
-        out.push(([x0, y0], [x1, y0]));
-        out.push(([x1, y0], [x1, y1]));
-        out.push(([x1, y1], [x0, y1]));
-        out.push(([x0, y1], [x0, y0]));
+        out.push(([x0, y0], [x1, y0], half));
+        out.push(([x1, y0], [x1, y1], half));
+        out.push(([x1, y1], [x0, y1], half));
+        out.push(([x0, y1], [x0, y0], half));
     };
     for r in spec.rects.iter().filter(|r| r.width > 0.0) {
-        outline(r.r#box);
+        outline(r.r#box, r.width);
     }
     for c in &spec.checkboxes {
-        outline([c.at[0], c.at[1], c.size, c.size]);
+        outline([c.at[0], c.at[1], c.size, c.size], 0.6);
     }
     if let Some(q) = &spec.qr {
-        outline([q.at[0], q.at[1], q.size, q.size]);
+        outline([q.at[0], q.at[1], q.size, q.size], 0.0);
     }
     for g in &spec.grids {
         let (w, h): (f32, f32) = (g.cols.iter().sum(), g.rows.iter().sum());
+        let half = g.width * MM_PER_PT / 2.0;
         let mut y = g.at[1];
         for row in std::iter::once(0.0).chain(g.rows.iter().copied()) {
             y += row;
-            out.push(([g.at[0], y], [g.at[0] + w, y]));
+            out.push(([g.at[0], y], [g.at[0] + w, y], half));
         }
         let mut x = g.at[0];
         for col in std::iter::once(0.0).chain(g.cols.iter().copied()) {
             x += col;
-            out.push(([x, g.at[1]], [x, g.at[1] + h]));
+            out.push(([x, g.at[1]], [x, g.at[1] + h], half));
         }
     }
     for l in &spec.lines {
-        out.push((l.from, l.to));
+        out.push((l.from, l.to, l.width * MM_PER_PT / 2.0));
     }
     out
 }
@@ -264,7 +266,10 @@ pub fn problems(spec: &TemplateSpec) -> Vec<(usize, String)> {
         if let Some((_, b)) = field_boxes.iter().find(|(_, b)| near.touches_rect(*b)) {
             out.push((i, format!("{name}: its oval reaches into a text field's box at [{:.1}, {:.1}]", b[0], b[1])));
         }
-        if let Some((p, _)) = lines.iter().find(|(p, q)| near.touches_segment(*p, *q)) {
+        if let Some((p, _, _)) = lines
+            .iter()
+            .find(|(p, q, half)| oval.grown(CLEARANCE + half).touches_segment(*p, *q))
+        {
             out.push((i, format!("{name}: its oval crosses a line or box border near [{:.1}, {:.1}]; give the row more height or mark_size less", p[0], p[1])));
         }
         for &(j, other, o2, _) in &ovals[k + 1..] {

@@ -529,6 +529,9 @@ pub enum Source {
     Today,
     /// Fixed text.
     Const,
+    /// 「外字あり：確認」 when a card value on this form has 〓 or a character drawn from the
+    /// fallback font: the staff area tells the clerk to compare it with the card.
+    GaijiNote,
 }
 
 impl Source {
@@ -543,6 +546,7 @@ impl Source {
             "card.sex" => Source::Sex,
             "today" => Source::Today,
             "const" => Source::Const,
+            "check.gaiji" => Source::GaijiNote,
             other => Source::Answer(other.strip_prefix("answer.")?.to_owned()).filter_empty()?,
         })
     }
@@ -829,7 +833,7 @@ impl Checker<'_> {
                 self.error(at, format!("{name}: defined twice"));
             }
             let Some(source) = Source::parse(&f.source) else {
-                self.error(at, format!("{name}: unknown source {:?} (card.name, card.family_name, card.given_name, card.address, card.birth_date, card.sex, answer.<question>, today, const)", f.source));
+                self.error(at, format!("{name}: unknown source {:?} (card.name, card.family_name, card.given_name, card.address, card.birth_date, card.sex, answer.<question>, today, const, check.gaiji)", f.source));
                 continue;
             };
             if let Source::Answer(q) = &source {
