@@ -734,6 +734,20 @@ fn agent_answers(t: &Template) -> Answers {
     a.with_defaults(t)
 }
 
+/// The answers of a resident who takes every default and, where a question has none, the
+/// first option.
+fn first_answers(t: &Template) -> Answers {
+    let mut a = Answers::new().with_defaults(t);
+    for q in t.spec.questions.iter().map(|q| q.get_ref()) {
+        if a.get(&q.id).is_none() {
+            if let Some(o) = q.options.first() {
+                a.set(&q.id, o.value.clone());
+            }
+        }
+    }
+    a
+}
+
 /// The ten templates, loaded as the kiosk loads them.
 fn all_templates() -> Vec<Template> {
     FORMS
@@ -757,7 +771,7 @@ fn every_form_with_every_card_scans_back_at_150_dpi_with_modules_of_at_least_a_t
                     if agent {
                         agent_answers(t)
                     } else {
-                        Answers::new().with_defaults(t)
+                        first_answers(t)
                     }
                 })
                 .collect();
@@ -773,20 +787,31 @@ fn every_form_with_every_card_scans_back_at_150_dpi_with_modules_of_at_least_a_t
                     fill(t, &input).unwrap_or_else(|e| panic!("{stem}: {e}"))
                 })
                 .collect();
-            let items: Vec<_> = templates.iter().zip(&filled).map(|(t, f)| (t, f, 1)).collect();
+            let items: Vec<_> = templates
+                .iter()
+                .zip(&filled)
+                .map(|(t, f)| (t, f, 1))
+                .collect();
             let bytes = pdf::render(&items, "qr").unwrap();
             let pdf_path = dir.path().join(format!("{stem}-{round}.pdf"));
             std::fs::write(&pdf_path, bytes).unwrap();
             let png = dir.path().join(format!("{stem}-{round}"));
             tool(
                 "pdftoppm",
-                &["-png", "-r", "150", pdf_path.to_str().unwrap(), png.to_str().unwrap()],
+                &[
+                    "-png",
+                    "-r",
+                    "150",
+                    pdf_path.to_str().unwrap(),
+                    png.to_str().unwrap(),
+                ],
             );
             for (i, (t, f)) in templates.iter().zip(&filled).enumerate() {
                 let payload = f.qr_payload.as_deref().unwrap();
-                let modules = kakanai::forms::qr::modules(payload, t.spec.qr.as_ref().unwrap().size)
-                    .unwrap()
-                    .0;
+                let modules =
+                    kakanai::forms::qr::modules(payload, t.spec.qr.as_ref().unwrap().size)
+                        .unwrap()
+                        .0;
                 let module_mm = t.spec.qr.as_ref().unwrap().size / (modules + 8) as f32;
                 assert!(module_mm >= 0.33, "{stem}/{}: {module_mm} mm", t.spec.id);
                 let page = dir.path().join(format!("{stem}-{round}-{:02}.png", i + 1));
@@ -828,7 +853,10 @@ fn an_answer_that_is_not_an_option_is_refused_and_the_code_holds_only_printed_an
         answers: &answers,
         today,
     };
-    assert!(matches!(fill(t, &input), Err(FillError::NotAnOption { .. })));
+    assert!(matches!(
+        fill(t, &input),
+        Err(FillError::NotAnOption { .. })
+    ));
     // Every Q: line of the code is an answer whose value the paper shows.
     answers.set("purpose", "job");
     answers.set("not_a_question", "x");
@@ -844,7 +872,10 @@ fn an_answer_that_is_not_an_option_is_refused_and_the_code_holds_only_printed_an
     for line in payload.lines().filter(|l| l.starts_with("Q:")) {
         let q = line[2..].split('=').next().unwrap();
         assert!(
-            t.spec.fields.iter().any(|f| f.get_ref().source == format!("answer.{q}")),
+            t.spec
+                .fields
+                .iter()
+                .any(|f| f.get_ref().source == format!("answer.{q}")),
             "{q} is in the code but no field prints it"
         );
     }
@@ -859,22 +890,30 @@ fn forms_check_refuses_marks_that_touch_text_each_other_or_a_border() {
         "at = [52.2, 102.57]\ntext = \"同一世帯の方\"",
     );
     assert!(
-        errors.iter().any(|e| e.starts_with(&format!("{relation}: "))
-            && e.contains("option \"self\": its oval touches the text")),
+        errors
+            .iter()
+            .any(|e| e.starts_with(&format!("{relation}: "))
+                && e.contains("option \"self\": its oval touches the text")),
         "{errors:?}"
     );
     // An oval too tall for its row crosses the row's border.
-    let errors = broken("mark_size = 5.95\n[field.options]\n\"self\" = [49.35, 104.5", "mark_size = 9\n[field.options]\n\"self\" = [49.35, 104.5");
+    let errors = broken(
+        "mark_size = 5.95\n[field.options]\n\"self\" = [49.35, 104.5",
+        "mark_size = 9\n[field.options]\n\"self\" = [49.35, 104.5",
+    );
     assert!(
         errors
             .iter()
-            .any(|e| e.contains("field `relation_mark`") && e.contains("crosses a line or box border")),
+            .any(|e| e.contains("field `relation_mark`")
+                && e.contains("crosses a line or box border")),
         "{errors:?}"
     );
     // Two fields' marks on one spot.
     let errors = broken("\"omit\" = [49.35, 146", "\"omit\" = [49.35, 138");
     assert!(
-        errors.iter().any(|e| e.contains("overlaps the mark of field")),
+        errors
+            .iter()
+            .any(|e| e.contains("overlaps the mark of field")),
         "{errors:?}"
     );
 }
@@ -897,7 +936,9 @@ fn every_oval_encloses_its_whole_label_with_room_to_spare() {
                 let own = texts
                     .iter()
                     .find(|b| oval.touches_rect(**b))
-                    .unwrap_or_else(|| panic!("{} {} {value}: no label under the oval", t.spec.id, f.id));
+                    .unwrap_or_else(|| {
+                        panic!("{} {} {value}: no label under the oval", t.spec.id, f.id)
+                    });
                 // The label grown by 0.3 mm left and right is still inside: the oval never
                 // crosses the first or last character.
                 let grown = [own[0] - 0.3, own[1], own[2] + 0.6, own[3]];

@@ -171,7 +171,10 @@ pub fn render(args: RenderArgs, config: &crate::config::Config, base: &Path) -> 
     };
     let mut filled = Vec::new();
     for t in &chosen {
-        // An answer that is not one of its question's options would silently mark nothing.
+        // One answers file serves every chosen form, and the same question id can have other
+        // options on another form: an answer that is not one of this form's options is left
+        // out of this form (fill would refuse it: the paper could not show it), with a warning.
+        let mut mine = answers.clone();
         for q in t
             .spec
             .questions
@@ -187,7 +190,7 @@ pub fn render(args: RenderArgs, config: &crate::config::Config, base: &Path) -> 
                     .any(|v| !q.options.iter().any(|o| o.value == v))
                 {
                     eprintln!(
-                        "kakanai: form {}: the answer to `{}` is not one of its options ({}); nothing is marked for it",
+                        "kakanai: form {}: the answer to `{}` is not one of its options ({}); it is left out of this form",
                         t.spec.id,
                         q.id,
                         q.options
@@ -196,10 +199,11 @@ pub fn render(args: RenderArgs, config: &crate::config::Config, base: &Path) -> 
                             .collect::<Vec<_>>()
                             .join(", ")
                     );
+                    mine.set(&q.id, "");
                 }
             }
         }
-        let answers = answers.clone().with_defaults(t);
+        let answers = mine.with_defaults(t);
         let input = FillInput {
             card: card.as_ref(),
             answers: &answers,

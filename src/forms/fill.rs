@@ -153,7 +153,9 @@ pub fn fill(template: &Template, input: &FillInput) -> Result<FilledForm, FillEr
             continue;
         }
         let picked = q.picked(input.answers.get(&q.id));
-        let valid = picked.iter().all(|v| q.options.iter().any(|o| o.value == *v))
+        let valid = picked
+            .iter()
+            .all(|v| q.options.iter().any(|o| o.value == *v))
             && (q.kind == QuestionKind::Choices || picked.len() <= 1);
         if !valid {
             return Err(FillError::NotAnOption {
@@ -248,9 +250,10 @@ pub fn fill(template: &Template, input: &FillInput) -> Result<FilledForm, FillEr
     }
     // The staff area's 外字 note, once every card value is laid out and flagged.
     let card_flagged = out.flags.iter().any(|f| {
-        spec.fields.iter().map(|x| x.get_ref()).any(|x| {
-            x.id == f.field && Source::parse(&x.source).is_some_and(|s| s.is_card())
-        })
+        spec.fields
+            .iter()
+            .map(|x| x.get_ref())
+            .any(|x| x.id == f.field && Source::parse(&x.source).is_some_and(|s| s.is_card()))
     });
     if card_flagged {
         for field in spec.fields.iter().map(|f| f.get_ref()) {
@@ -259,11 +262,19 @@ pub fn fill(template: &Template, input: &FillInput) -> Result<FilledForm, FillEr
             }
             let bx = field.r#box.unwrap_or([0.0, 0.0, 1.0, 1.0]);
             let min = field.min_size.unwrap_or(field.size * 0.7);
-            let layout = fit::fit(fonts, field.font.key(), GAIJI_NOTE, bx, field.size, min, field.align)
-                .ok_or_else(|| FillError::DoesNotFit {
-                    form: spec.id.clone(),
-                    field: field.id.clone(),
-                })?;
+            let layout = fit::fit(
+                fonts,
+                field.font.key(),
+                GAIJI_NOTE,
+                bx,
+                field.size,
+                min,
+                field.align,
+            )
+            .ok_or_else(|| FillError::DoesNotFit {
+                form: spec.id.clone(),
+                field: field.id.clone(),
+            })?;
             out.texts.push((field.id.clone(), layout));
         }
     }

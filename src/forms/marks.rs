@@ -192,9 +192,9 @@ pub fn resolve(spec: &mut TemplateSpec) {
             if !(p.len() == 2 || p.len() == 3) {
                 continue;
             }
-            let under = texts
-                .iter()
-                .find(|b| p[0] >= b[0] && p[0] <= b[0] + b[2] && p[1] >= b[1] && p[1] <= b[1] + b[3]);
+            let under = texts.iter().find(|b| {
+                p[0] >= b[0] && p[0] <= b[0] + b[2] && p[1] >= b[1] && p[1] <= b[1] + b[3]
+            });
             *p = match under {
                 Some(b) => {
                     let w = b[2] + 2.0 * SIDE_MARGIN;
@@ -264,7 +264,13 @@ pub fn problems(spec: &TemplateSpec) -> Vec<(usize, String)> {
             out.push((i, format!("{name}: its oval touches the text at [{:.1}, {:.1}] (a neighbouring word or its own, not enclosed); move the labels apart or the centre onto its own label", b[0], b[1])));
         }
         if let Some((_, b)) = field_boxes.iter().find(|(_, b)| near.touches_rect(*b)) {
-            out.push((i, format!("{name}: its oval reaches into a text field's box at [{:.1}, {:.1}]", b[0], b[1])));
+            out.push((
+                i,
+                format!(
+                    "{name}: its oval reaches into a text field's box at [{:.1}, {:.1}]",
+                    b[0], b[1]
+                ),
+            ));
         }
         if let Some((p, _, _)) = lines
             .iter()
@@ -279,7 +285,12 @@ pub fn problems(spec: &TemplateSpec) -> Vec<(usize, String)> {
             }
             if near.touches_oval(&o2) {
                 let other_id = &spec.fields[j].get_ref().id;
-                out.push((i, format!("{name}: its oval overlaps the mark of field `{other_id}` option {other:?}")));
+                out.push((
+                    i,
+                    format!(
+                        "{name}: its oval overlaps the mark of field `{other_id}` option {other:?}"
+                    ),
+                ));
             }
         }
     }
@@ -310,6 +321,9 @@ mod tests {
             ry: 2.0,
         };
         assert!(!o.touches_oval(&far));
-        assert!(o.touches_oval(&Oval { c: [19.0, 10.0], ..far }));
+        assert!(o.touches_oval(&Oval {
+            c: [19.0, 10.0],
+            ..far
+        }));
     }
 }

@@ -34,7 +34,7 @@ pub const QUIET: usize = 4;
 /// What the code holds, printed under it so nobody takes it for more than it is.
 pub const CAPTION: &str = "上記の印字内容のコード\n手書きの訂正は含みません";
 
-/// Build the payload for one form: the card's data, and the answers of `printed` (the
+/// Build the payload for one form (UTF-8, declared with an ECI in the code): the card's data, and the answers of `printed` (the
 /// questions whose answer the paper shows). Free text the clerk types (`staff_text`) is
 /// printed but left out: it can be long, and the clerk has it on the screen.
 pub fn payload(template: &Template, input: &FillInput, printed: &BTreeSet<String>) -> String {
@@ -106,7 +106,7 @@ pub fn longest_payload(template: &crate::forms::template::TemplateSpec) -> Strin
 /// at least [`MIN_MODULE_MM`], else L; `None` when even L would print smaller modules.
 pub fn modules(payload: &str, side_mm: f32) -> Option<(usize, Vec<bool>)> {
     [EcLevel::M, EcLevel::L].into_iter().find_map(|level| {
-        let code = QrCode::with_error_correction_level(payload.as_bytes(), level).ok()?;
+        let code = utf8_code(payload, level)?;
         let width = code.width();
         (side_mm / (width + 2 * QUIET) as f32 >= MIN_MODULE_MM).then(|| {
             let dark = code
@@ -121,8 +121,21 @@ pub fn modules(payload: &str, side_mm: f32) -> Option<(usize, Vec<bool>)> {
 
 /// The side, mm, a square needs for `payload` at [`MIN_MODULE_MM`] (error correction L).
 pub fn side_needed(payload: &str) -> Option<f32> {
-    let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::L).ok()?;
+    let code = utf8_code(payload, EcLevel::L)?;
     Some((code.width() + 2 * QUIET) as f32 * MIN_MODULE_MM)
+}
+
+/// The smallest code holding `payload` as bytes after an ECI designator for UTF-8 (26).
+/// Without it a reader guesses the character set: zbar took a furigana of katakana alone for
+/// Shift_JIS and scanned back mojibake.
+fn utf8_code(payload: &str, level: EcLevel) -> Option<QrCode> {
+    (1..=40).find_map(|v| {
+        let mut bits = qrcode::bits::Bits::new(qrcode::Version::Normal(v));
+        bits.push_eci_designator(26).ok()?;
+        bits.push_byte_data(payload.as_bytes()).ok()?;
+        bits.push_terminator(level).ok()?;
+        QrCode::with_bits(bits, level).ok()
+    })
 }
 
 #[cfg(test)]
