@@ -56,8 +56,9 @@ impl Oval {
     pub fn touches_rect(&self, b: [f32; 4]) -> bool {
         let a = self.norm([b[0], b[1]]);
         let z = self.norm([b[0] + b[2], b[1] + b[3]]);
-        let nx = 0f32.clamp(a[0], z[0]);
-        let ny = 0f32.clamp(a[1], z[1]);
+        // max/min, not clamp: clamp panics on a NaN bound, and a template is untrusted input.
+        let nx = 0f32.max(a[0]).min(z[0]);
+        let ny = 0f32.max(a[1]).min(z[1]);
         nx * nx + ny * ny < 1.0
     }
 
@@ -213,7 +214,9 @@ pub fn resolve(spec: &mut TemplateSpec) {
 }
 
 fn oval_of(p: &[f32]) -> Option<Oval> {
-    (p.len() == 4).then(|| Oval {
+    // A zero, negative or non-finite size is reported by the template check (mark_size).
+    let sane = |v: f32| v.is_finite() && v > 0.0;
+    (p.len() == 4 && p.iter().all(|v| v.is_finite()) && sane(p[2]) && sane(p[3])).then(|| Oval {
         c: [p[0], p[1]],
         rx: p[2] / 2.0,
         ry: p[3] / 2.0,

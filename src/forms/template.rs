@@ -867,6 +867,9 @@ impl Checker<'_> {
             }
             match f.mark {
                 Some(Mark::Circle | Mark::Tick) => {
+                    if !(1.0..=30.0).contains(&f.mark_size) {
+                        self.error(at, format!("{name}: mark_size must be 1–30 mm"));
+                    }
                     if f.options.is_empty() {
                         self.error(
                             at,
