@@ -886,7 +886,7 @@ impl Checker<'_> {
                             .questions
                             .iter()
                             .map(|x| x.get_ref())
-                            .find(|x| &x.id == q);
+                            .find(|x| x.id == q);
                         for o in question.map(|x| x.options.as_slice()).unwrap_or_default() {
                             if !f.options.contains_key(&o.value) {
                                 self.error(at, format!("{name}: option {:?} of question `{q}` has no place to mark; an answer the paper does not show cannot be printed", o.value));
