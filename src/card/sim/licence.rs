@@ -160,13 +160,7 @@ impl LicenceProfile {
 
     /// Read and check a profile file.
     pub fn load(path: &Path) -> Result<Self, ProfileError> {
-        let text =
-            crate::files::read_regular_text(path, 1 << 20, "a card profile").map_err(|e| {
-                ProfileError {
-                    file: path.display().to_string(),
-                    message: format!("cannot read the profile: {e}"),
-                }
-            })?;
+        let text = super::profile::read_profile_text(path)?;
         Self::parse(&text, &path.display().to_string())
     }
 

@@ -85,16 +85,19 @@ pub const PIN_TRIES: u8 = 3;
 /// The 照合番号B counter of a fresh card.
 pub const CODE_B_TRIES: u8 = 10;
 
+/// A profile file's text (any card kind): a regular file of at most 1 MiB, or an error naming
+/// the file.
+pub(super) fn read_profile_text(path: &Path) -> Result<String, ProfileError> {
+    crate::files::read_regular_text(path, 1 << 20, "a card profile").map_err(|e| ProfileError {
+        file: path.display().to_string(),
+        message: format!("cannot read the profile: {e}"),
+    })
+}
+
 impl CardProfile {
     /// Read and check a profile file.
     pub fn load(path: &Path) -> Result<Self, ProfileError> {
-        let text =
-            crate::files::read_regular_text(path, 1 << 20, "a card profile").map_err(|e| {
-                ProfileError {
-                    file: path.display().to_string(),
-                    message: format!("cannot read the profile: {e}"),
-                }
-            })?;
+        let text = read_profile_text(path)?;
         Self::parse(&text, &path.display().to_string())
     }
 
@@ -233,13 +236,7 @@ impl AnyProfile {
 
     /// Read and check a profile file.
     pub fn load(path: &Path) -> Result<Self, ProfileError> {
-        let text =
-            crate::files::read_regular_text(path, 1 << 20, "a card profile").map_err(|e| {
-                ProfileError {
-                    file: path.display().to_string(),
-                    message: format!("cannot read the profile: {e}"),
-                }
-            })?;
+        let text = read_profile_text(path)?;
         Self::parse(&text, &path.display().to_string())
     }
 
