@@ -13,25 +13,72 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// A UI language: two lowercase ASCII letters (ja, en, zh, ko, vi, pt …).
+/// A language the resident screens speak. Only the languages the kiosk offers exist: the
+/// idle screen lists [`Language::ALL`], and the usage log stores [`Language::as_str`].
+///
+/// やさしい日本語 ([`Language::EASY_JA`]) is its own choice: the same Japanese catalog (the
+/// resident screens are written in やさしい日本語 for everyone) with ふりがな shown from the
+/// start. The usage log keeps it apart from `ja` so an office sees who chose it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Language([u8; 2]);
+pub struct Language(&'static str);
 
 impl Language {
     /// Japanese.
-    pub const JA: Language = Language(*b"ja");
+    pub const JA: Language = Language("ja");
+    /// やさしい日本語: Japanese with ふりがな on (a BCP 47 private-use tag).
+    pub const EASY_JA: Language = Language("ja-x-easy");
     /// English.
-    pub const EN: Language = Language(*b"en");
+    pub const EN: Language = Language("en");
+    /// 中文（简体）.
+    pub const ZH: Language = Language("zh");
+    /// 한국어.
+    pub const KO: Language = Language("ko");
+    /// Tiếng Việt.
+    pub const VI: Language = Language("vi");
+    /// Português (Brasil).
+    pub const PT: Language = Language("pt");
+    /// Tagalog / Filipino.
+    pub const TL: Language = Language("tl");
+    /// नेपाली.
+    pub const NE: Language = Language("ne");
 
-    /// From an ISO 639-1 code.
+    /// Every language, in the order the idle screen offers them.
+    pub const ALL: [Language; 9] = [
+        Language::JA,
+        Language::EASY_JA,
+        Language::EN,
+        Language::ZH,
+        Language::KO,
+        Language::VI,
+        Language::PT,
+        Language::TL,
+        Language::NE,
+    ];
+
+    /// From its code (`ja`, `ja-x-easy`, `en`, `zh`, …); `None` for a language the kiosk does
+    /// not offer.
     pub fn new(code: &str) -> Option<Self> {
-        let b = code.as_bytes();
-        (b.len() == 2 && b.iter().all(u8::is_ascii_lowercase)).then(|| Language([b[0], b[1]]))
+        Language::ALL.iter().copied().find(|l| l.0 == code)
     }
 
-    /// The code.
-    pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).unwrap_or("??")
+    /// The code, as the usage log stores it.
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+
+    /// Japanese or やさしい日本語: the Japanese catalog, and the ふりがな toggle.
+    pub fn is_japanese(self) -> bool {
+        self == Language::JA || self == Language::EASY_JA
+    }
+
+    /// The languages a missing string is looked up in, in order: this one, English, Japanese.
+    pub fn fallbacks(self) -> impl Iterator<Item = Language> {
+        let own = if self.is_japanese() {
+            Language::JA
+        } else {
+            self
+        };
+        [own, Language::EN, Language::JA].into_iter()
     }
 }
 
@@ -44,22 +91,36 @@ fn parse(text: &str) -> HashMap<String, String> {
     toml::from_str::<HashMap<String, String>>(text).unwrap_or_default()
 }
 
+/// The catalog of one language (Japanese for both Japanese choices); empty for a language
+/// whose catalog is not written yet, so every string falls back.
 fn table(language: Language) -> &'static HashMap<String, String> {
     static JA_T: OnceLock<HashMap<String, String>> = OnceLock::new();
     static EN_T: OnceLock<HashMap<String, String>> = OnceLock::new();
-    if language == Language::EN {
+    static NONE: OnceLock<HashMap<String, String>> = OnceLock::new();
+    if language.is_japanese() {
+        JA_T.get_or_init(|| parse(JA))
+    } else if language == Language::EN {
         EN_T.get_or_init(|| parse(EN))
     } else {
-        JA_T.get_or_init(|| parse(JA))
+        NONE.get_or_init(HashMap::new)
     }
 }
 
-/// The string for `key`.
-pub fn t(language: Language, key: &str) -> String {
-    table(language)
-        .get(key)
+/// The string for `key` as the catalog holds it, ふりがな markup (`{漢字|かんじ}`) and all:
+/// only a widget that draws ruby asks for this. Missing in `language`, it falls back to
+/// English, then Japanese.
+pub fn t_marked(language: Language, key: &str) -> String {
+    language
+        .fallbacks()
+        .find_map(|l| table(l).get(key))
         .cloned()
         .unwrap_or_else(|| format!("⟦{key}⟧"))
+}
+
+/// The string for `key`, plain: ふりがな markup removed (the clerk's window, the CLI, a log,
+/// the speaker and the PDF never see braces).
+pub fn t(language: Language, key: &str) -> String {
+    plain(&t_marked(language, key))
 }
 
 /// The string for `key` with `{name}` placeholders replaced.
@@ -69,6 +130,66 @@ pub fn tf(language: Language, key: &str, args: &[(&str, &str)]) -> String {
         s = s.replace(&format!("{{{name}}}"), value);
     }
     s
+}
+
+/// One piece of marked text: `base` with its `reading` above it, or plain text (`None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RubyPiece<'a> {
+    /// What is written on the line.
+    pub base: &'a str,
+    /// The ふりがな drawn above `base`.
+    pub reading: Option<&'a str>,
+}
+
+/// Split text marked `{漢字|かんじ}` into pieces. A `{` with no `|…}` after it stays text, so a
+/// placeholder such as `{n}` (already filled or not) is never taken for ruby.
+pub fn ruby_pieces(marked: &str) -> Vec<RubyPiece<'_>> {
+    let mut out = Vec::new();
+    let mut rest = marked;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        let inner = &after[..close];
+        match inner.split_once('|') {
+            Some((base, reading)) if !base.is_empty() && !reading.is_empty() => {
+                if open > 0 {
+                    out.push(RubyPiece {
+                        base: &rest[..open],
+                        reading: None,
+                    });
+                }
+                out.push(RubyPiece {
+                    base,
+                    reading: Some(reading),
+                });
+                rest = &after[close + 1..];
+            }
+            _ => {
+                // Not ruby: keep up to and including this `{…}` as text.
+                let end = open + 1 + close + 1;
+                out.push(RubyPiece {
+                    base: &rest[..end],
+                    reading: None,
+                });
+                rest = &rest[end..];
+            }
+        }
+    }
+    if !rest.is_empty() {
+        out.push(RubyPiece {
+            base: rest,
+            reading: None,
+        });
+    }
+    out
+}
+
+/// Marked text without its ふりがな: `{漢字|かんじ}` becomes `漢字`.
+pub fn plain(marked: &str) -> String {
+    if !marked.contains('|') {
+        return marked.to_owned();
+    }
+    ruby_pieces(marked).iter().map(|p| p.base).collect()
 }
 
 /// A sentence not yet put into a language: a catalog key and its arguments.
@@ -190,6 +311,41 @@ mod tests {
         }
         assert!(unknown.is_empty(), "not in the catalogs: {unknown:?}");
         assert!(seen > 100, "the scan found only {seen} keys");
+    }
+
+    #[test]
+    fn ruby_markup_splits_and_strips() {
+        let marked = "{証明書|しょうめいしょ}を　{n}{枚|まい}";
+        assert_eq!(
+            ruby_pieces(marked),
+            vec![
+                RubyPiece {
+                    base: "証明書",
+                    reading: Some("しょうめいしょ")
+                },
+                RubyPiece {
+                    base: "を　{n}",
+                    reading: None
+                },
+                RubyPiece {
+                    base: "枚",
+                    reading: Some("まい")
+                },
+            ]
+        );
+        assert_eq!(plain(marked), "証明書を　{n}枚");
+        assert_eq!(plain("{a|}b{"), "{a|}b{");
+    }
+
+    #[test]
+    fn a_language_without_its_own_string_falls_back_to_english() {
+        assert_eq!(Language::new("ja-x-easy"), Some(Language::EASY_JA));
+        assert_eq!(Language::new("xx"), None);
+        assert_eq!(
+            t(Language::EASY_JA, "nav.back"),
+            t(Language::JA, "nav.back")
+        );
+        assert_eq!(t(Language::NE, "nav.back"), t(Language::EN, "nav.back"));
     }
 
     #[test]
