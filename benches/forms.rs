@@ -34,6 +34,8 @@ fn render(templates: &[Template], card: &kakanai::card::BasicFour) -> Vec<u8> {
                     card: Some(card),
                     answers: a,
                     today,
+                    office: &kakanai::forms::Office::default(),
+                    read: kakanai::usage::record::Identification::Pin,
                 },
             )
             .unwrap()

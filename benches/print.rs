@@ -24,6 +24,8 @@ fn print(c: &mut Criterion) {
             card: None,
             answers: &answers,
             today: kakanai::card::Date::new(2026, 11, 21).unwrap(),
+            office: &kakanai::forms::Office::default(),
+            read: kakanai::usage::record::Identification::None,
         },
     )
     .unwrap();

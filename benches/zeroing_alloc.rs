@@ -73,6 +73,8 @@ fn session(c: &mut Criterion) {
                 card: Some(&read.data),
                 answers: &answers,
                 today: kakanai::card::Date::new(2026, 11, 21).unwrap(),
+                office: &kakanai::forms::Office::default(),
+                read: kakanai::usage::record::Identification::Pin,
             },
         )
         .unwrap();

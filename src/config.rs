@@ -27,6 +27,8 @@ pub struct Config {
     pub admin: AdminConfig,
     /// Shipping usage to the city's central database.
     pub usage: UsageSection,
+    /// The receiving office as the forms print it: addressee, name, fees.
+    pub office: crate::forms::Office,
 }
 
 /// `[usage]`: the city's central usage database (see `src/usage/central`). Empty `central`:
@@ -156,7 +158,7 @@ pub struct AdminConfig {
 }
 
 /// `[printer]`
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PrinterConfig {
     /// The CUPS queue; empty: the CUPS server's default queue (unless `folder` is set).
@@ -169,6 +171,35 @@ pub struct PrinterConfig {
     pub folder: String,
     /// Seconds a PDF may stay in `folder` (60 to 86 400); required with `folder`.
     pub folder_keep_s: u32,
+    /// This printer's shift, mm right and down, corrected on every printed page (measure it
+    /// with `kakanai print --alignment-page`); matters most on pre-printed paper.
+    pub offset_mm: [f32; 2],
+    /// This printer's scale error, corrected about the page's top-left corner (1.0: none).
+    pub scale: f32,
+}
+
+impl Default for PrinterConfig {
+    fn default() -> Self {
+        let p = crate::forms::pdf::Placement::default();
+        PrinterConfig {
+            queue: String::new(),
+            server: String::new(),
+            folder: String::new(),
+            folder_keep_s: 0,
+            offset_mm: p.offset_mm,
+            scale: p.scale,
+        }
+    }
+}
+
+impl PrinterConfig {
+    /// The correction every printed page gets.
+    pub fn placement(&self) -> crate::forms::pdf::Placement {
+        crate::forms::pdf::Placement {
+            offset_mm: self.offset_mm,
+            scale: self.scale,
+        }
+    }
 }
 
 /// The allowed range of each number in the configuration, shown in the message when a value is
@@ -216,6 +247,7 @@ impl Default for Config {
             windows: WindowsConfig::default(),
             admin: AdminConfig::default(),
             usage: UsageSection::default(),
+            office: crate::forms::Office::default(),
         }
     }
 }
@@ -322,6 +354,11 @@ impl Config {
                 ranges::FOLDER_KEEP_S,
                 "seconds a filled form may stay in the folder; required with folder",
             )?;
+        }
+        if let Some(problem) = config.printer.placement().problem() {
+            return Err(err(format!(
+                "[printer]: {problem} (measure them with `kakanai print --alignment-page`)"
+            )));
         }
         if !config.admin.credential_hash.trim().is_empty() {
             crate::kiosk::admin::check_hash(&config.admin.credential_hash).map_err(|e| {

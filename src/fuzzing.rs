@@ -74,6 +74,8 @@ pub fn template(data: &[u8]) {
                     card: None,
                     answers: &answers,
                     today,
+                    office: &crate::forms::Office::default(),
+                    read: crate::usage::record::Identification::None,
                 },
             );
         }

@@ -788,6 +788,105 @@ impl Drop for RetainingFolder {
     }
 }
 
+/// Where the alignment page's crosses are, mm from the paper's top-left corner: A and B on
+/// one line 170 mm apart (for the scale), C and D below them, E in the middle.
+pub const ALIGNMENT_CROSSES: [(&str, [f32; 2]); 5] = [
+    ("A", [20.0, 20.0]),
+    ("B", [190.0, 20.0]),
+    ("C", [20.0, 277.0]),
+    ("D", [190.0, 277.0]),
+    ("E", [105.0, 148.5]),
+];
+
+/// The admin's alignment page for printing onto pre-printed paper: a 10 mm grid, crosses at
+/// [`ALIGNMENT_CROSSES`] and how to turn what a ruler measures into `[printer] offset_mm` and
+/// `scale`. Printed through `placement`, so after setting them a second print shows the crosses
+/// where they belong.
+pub fn alignment_page(
+    placement: crate::forms::pdf::Placement,
+) -> Result<Vec<u8>, crate::forms::pdf::RenderError> {
+    use crate::forms::fit::Align;
+    use crate::forms::fonts::FontKey;
+    let mut c = crate::forms::pdf::Canvas::new("kakanai alignment page", (210.0, 297.0));
+    // The grid, every 10 mm between the crosses, with its numbers along the top and left.
+    for i in 0..=17 {
+        let x = 20.0 + 10.0 * i as f32;
+        c.line([x, 20.0], [x, 277.0], 0.1);
+        c.text(
+            [x - 5.0, 14.5],
+            &format!("{}", x as i32),
+            5.5,
+            FontKey::Gothic,
+            Align::Center,
+            10.0,
+        )?;
+    }
+    for j in 0..=25 {
+        let y = 20.0 + 10.0 * j as f32;
+        c.line([20.0, y], [190.0, y], 0.1);
+        c.text(
+            [8.0, y - 1.0],
+            &format!("{}", y as i32),
+            5.5,
+            FontKey::Gothic,
+            Align::Right,
+            10.0,
+        )?;
+    }
+    c.line([20.0, 277.0], [190.0, 277.0], 0.1);
+    for (name, [x, y]) in ALIGNMENT_CROSSES {
+        c.line([x - 6.0, y], [x + 6.0, y], 0.8);
+        c.line([x, y - 6.0], [x, y + 6.0], 0.8);
+        // The name inside the page: right of a cross on the left half, left of one on the right.
+        let (at, align) = if x < 105.0 {
+            ([x + 1.5, y + 1.2], Align::Left)
+        } else {
+            ([x - 31.5, y + 1.2], Align::Right)
+        };
+        c.text(
+            at,
+            &format!("{name}（{x}, {y}）"),
+            7.0,
+            FontKey::GothicBold,
+            align,
+            30.0,
+        )?;
+    }
+    c.rect([32.0, 40.0, 146.0, 78.0], Some(1.0), 0.5);
+    let lines = [
+        "位置合わせページ（kakanai）".to_owned(),
+        format!(
+            "いまの補正：右へ {:+.1} mm、下へ {:+.1} mm、倍率 {:.3}",
+            placement.offset_mm[0], placement.offset_mm[1], placement.scale
+        ),
+        "1. kakanai.toml の [printer] を offset_mm = [0, 0]、scale = 1.0 にして印刷します。".into(),
+        "2. 紙の左の端から十字 A の中心までを定規で測ります（X mm）。上の端からも測ります（Y mm）。"
+            .into(),
+        "3. offset_mm = [20 − X, 20 − Y] と書きます。例：X = 21.5 なら 20 − 21.5 = −1.5。".into(),
+        "4. A から B まで（170 mm のはず）を測り、scale = 170 ÷ 測った長さ と書きます。".into(),
+        "5. kakanai を再起動し、もう一度印刷して、十字 A が 20 mm の位置にあることを確かめます。"
+            .into(),
+        "預かった用紙に印刷する前に、かならず普通紙で確かめてください。".into(),
+    ];
+    for (i, line) in lines.iter().enumerate() {
+        let (size, font) = if i == 0 {
+            (13.0, FontKey::GothicBold)
+        } else {
+            (8.5, FontKey::Gothic)
+        };
+        c.text(
+            [36.0, 45.0 + 9.0 * i as f32],
+            line,
+            size,
+            font,
+            Align::Left,
+            0.0,
+        )?;
+    }
+    c.place(placement);
+    Ok(c.finish())
+}
+
 /// The test page: this terminal, the time, and a Japanese line in each bundled font.
 pub fn test_page(terminal: &str) -> Result<Vec<u8>, crate::forms::pdf::RenderError> {
     let mut c = crate::forms::pdf::Canvas::new("kakanai test page", (210.0, 297.0));

@@ -244,6 +244,8 @@ fn without_a_card_the_card_fields_stay_blank_for_handwriting() {
         card: None,
         answers: &answers,
         today: Date::new(2026, 11, 21).unwrap(),
+        office: &kakanai::forms::Office::default(),
+        read: kakanai::usage::record::Identification::None,
     };
     let filled = fill(&template, &input).unwrap();
     let ids: Vec<&str> = filled.texts.iter().map(|(id, _)| id.as_str()).collect();
@@ -259,6 +261,7 @@ fn without_a_card_the_card_fields_stay_blank_for_handwriting() {
     let card = profile("standard").expected();
     let input = FillInput {
         card: Some(&card),
+        read: kakanai::usage::record::Identification::Pin,
         ..input
     };
     let filled = fill(&template, &input).unwrap();
@@ -278,6 +281,8 @@ fn a_value_that_does_not_fit_is_an_error_naming_form_and_field() {
         card: None,
         answers: &answers,
         today: Date::new(2026, 11, 21).unwrap(),
+        office: &kakanai::forms::Office::default(),
+        read: kakanai::usage::record::Identification::None,
     };
     let err = fill(&template, &input).unwrap_err();
     assert_eq!(
@@ -452,6 +457,8 @@ fn a_background_scan_is_placed_under_the_form() {
         card: Some(&card),
         answers: &answers,
         today: Date::new(2026, 11, 21).unwrap(),
+        office: &kakanai::forms::Office::default(),
+        read: kakanai::usage::record::Identification::Pin,
     };
     let filled = fill(&template, &input).unwrap();
     let out = dir.path().join("scanned.pdf");
@@ -640,6 +647,8 @@ fn a_300_dpi_scan_is_embedded_at_300_dpi() {
         card: None,
         answers: &answers,
         today: Date::new(2026, 11, 21).unwrap(),
+        office: &kakanai::forms::Office::default(),
+        read: kakanai::usage::record::Identification::None,
     };
     let filled = fill(&template, &input).unwrap();
     let out = dir.path().join("scanned.pdf");
@@ -783,6 +792,8 @@ fn every_form_with_every_card_scans_back_at_150_dpi_with_modules_of_at_least_a_t
                         card: Some(&card),
                         answers: a,
                         today,
+                        office: &kakanai::forms::Office::default(),
+                        read: kakanai::usage::record::Identification::Pin,
                     };
                     fill(t, &input).unwrap_or_else(|e| panic!("{stem}: {e}"))
                 })
@@ -855,6 +866,8 @@ fn an_answer_that_is_not_an_option_is_refused_and_the_code_holds_only_printed_an
         card: Some(&card),
         answers: &answers,
         today,
+        office: &kakanai::forms::Office::default(),
+        read: kakanai::usage::record::Identification::Pin,
     };
     match fill(t, &input) {
         Err(FillError::NotAnOption { form, question }) => {
@@ -868,6 +881,8 @@ fn an_answer_that_is_not_an_option_is_refused_and_the_code_holds_only_printed_an
         card: Some(&card),
         answers: &answers,
         today,
+        office: &kakanai::forms::Office::default(),
+        read: kakanai::usage::record::Identification::Pin,
     };
     assert!(matches!(
         fill(t, &input),
@@ -880,6 +895,8 @@ fn an_answer_that_is_not_an_option_is_refused_and_the_code_holds_only_printed_an
         card: Some(&card),
         answers: &answers,
         today,
+        office: &kakanai::forms::Office::default(),
+        read: kakanai::usage::record::Identification::Pin,
     };
     let f = fill(t, &input).unwrap();
     let payload = f.qr_payload.clone().unwrap();
@@ -985,4 +1002,283 @@ fn the_staff_area_says_gaiji_when_the_card_has_geta_or_a_fallback_character() {
             assert!(size <= 60_000, "{form}/{card}: {size} bytes for one page");
         }
     }
+}
+
+/// Issue 16 items 7–8: the office is set once in kakanai.toml and every form prints it; the
+/// 太枠 note appears only on a form filled from a card; the staff area says how the card was
+/// read; the fee line carries the unit price of this form only.
+#[test]
+fn every_form_prints_the_office_of_the_config_and_how_the_card_was_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kakanai.toml");
+    std::fs::write(
+        &config,
+        "[office]\naddressee = \"札幌市長\"\nname = \"中央区役所　戸籍住民課\"\n[office.fees]\njuminhyo = 300\n",
+    )
+    .unwrap();
+    let run = |card: Option<&str>, out: &str| -> Vec<String> {
+        let output = dir.path().join(out);
+        let mut cmd = kakanai();
+        cmd.arg("--config")
+            .arg(&config)
+            .args([
+                "render",
+                "--form",
+                &FORMS.join(","),
+                "--today",
+                "2026-11-21",
+            ])
+            .arg("--dir")
+            .arg(forms_dir())
+            .arg("--answers")
+            .arg(answers_file(dir.path()))
+            .arg("-o")
+            .arg(&output);
+        if let Some(card) = card {
+            cmd.arg("--card")
+                .arg(fixtures().join("cards").join(format!("{card}.toml")));
+        }
+        let result = cmd.output().unwrap();
+        assert!(
+            result.status.success(),
+            "{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        // One string a page (pdftotext ends each with a form feed), white space removed.
+        tool("pdftotext", &[output.to_str().unwrap(), "-"])
+            .split('\u{c}')
+            .map(squeeze)
+            .filter(|p| !p.is_empty())
+            .collect()
+    };
+    let with_card = run(Some("standard"), "card.pdf");
+    let by_hand = run(None, "hand.pdf");
+    assert_eq!(with_card.len(), FORMS.len());
+    assert_eq!(by_hand.len(), FORMS.len());
+    for (pages, read) in [(&with_card, "暗証番号"), (&by_hand, "なし（手書き）")] {
+        for page in pages.iter() {
+            assert!(page.contains("（あて先）札幌市長"), "{page}");
+            assert!(!page.contains("市区町村長"), "{page}");
+            assert!(page.contains("中央区役所戸籍住民課"), "{page}");
+            assert!(page.contains(&format!("カード読取：{read}")), "{page}");
+        }
+    }
+    // The 太枠 note only when the card filled the boxes.
+    let count = |pages: &[String], what: &str| pages.iter().filter(|p| p.contains(what)).count();
+    assert_eq!(count(&with_card, "太枠内は書かない窓口"), FORMS.len());
+    assert_eq!(count(&by_hand, "太枠内は書かない窓口"), 0);
+    // 300 yen on the 住民票 only; the other fee forms leave the price for the clerk.
+    let juminhyo = FORMS.iter().position(|f| *f == "juminhyo").unwrap();
+    assert!(
+        with_card[juminhyo].contains("３００円＝円"),
+        "{}",
+        with_card[juminhyo]
+    );
+    assert_eq!(count(&with_card, "３００円"), 1);
+    assert_eq!(
+        count(&with_card, "０円"),
+        1,
+        "a price printed on a form without one"
+    );
+}
+
+/// The bounding box of every dark pixel of page 1 at 300 dpi, mm `[left, top, right, bottom]`.
+fn ink_box(pdf_bytes: &[u8], dir: &Path, name: &str) -> [f32; 4] {
+    let pdf = dir.join(format!("{name}.pdf"));
+    std::fs::write(&pdf, pdf_bytes).unwrap();
+    let stem = dir.join(name);
+    tool(
+        "pdftoppm",
+        &[
+            "-gray",
+            "-r",
+            "300",
+            "-singlefile",
+            pdf.to_str().unwrap(),
+            stem.to_str().unwrap(),
+        ],
+    );
+    let pgm = std::fs::read(dir.join(format!("{name}.pgm"))).unwrap();
+    // P5 <w> <h> <max>\n then one byte a pixel.
+    let mut fields = Vec::new();
+    let mut at = 0;
+    while fields.len() < 4 {
+        while pgm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let start = at;
+        while !pgm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields.push(String::from_utf8_lossy(&pgm[start..at]).into_owned());
+    }
+    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    let pixels = &pgm[at + 1..];
+    let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
+    for y in 0..h {
+        for x in 0..w {
+            if pixels[y * w + x] < 128 {
+                (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+            }
+        }
+    }
+    assert!(x0 <= x1, "{name}: a blank page");
+    let mm = |px: usize| px as f32 * 25.4 / 300.0;
+    [mm(x0), mm(y0), mm(x1 + 1), mm(y1 + 1)]
+}
+
+/// Issue 16 item 9: an office printing onto its own 申請用紙 marks the template's drawing
+/// `preview-only`: the screen shows the values over the scan of that paper, the printer gets
+/// the values alone, moved and scaled by `[printer] offset_mm` and `scale`, and they land
+/// within 0.5 mm of where the boxes are.
+#[test]
+fn on_preprinted_paper_the_printer_gets_the_values_alone_within_half_a_mm_of_their_boxes() {
+    use kakanai::forms::pdf::{Output, Placement};
+    let dir = tempfile::tempdir().unwrap();
+    // The office's paper: the 附票 form as a 150 dpi scan.
+    let source = render("fuhyo", None, dir.path(), "paper.pdf");
+    let stem = dir.path().join("paper");
+    tool(
+        "pdftoppm",
+        &[
+            "-png",
+            "-r",
+            "150",
+            "-singlefile",
+            source.to_str().unwrap(),
+            stem.to_str().unwrap(),
+        ],
+    );
+    let name_box = [44.0, 71.0, 100.0, 12.0];
+    let text = format!(
+        "id = \"own-paper\"\ntitle = \"事前印刷の用紙\"\nversion = \"1\"\ncategory = \"証明書\"\n[page]\ndrawing = \"preview-only\"\n[background]\nimage = \"paper.png\"\n\n[[label]]\nat = [15, 40]\ntext = \"見本ラベル\"\n\n[[field]]\nid = \"name\"\nsource = \"card.name\"\nbox = {name_box:?}\nsize = 14\n"
+    );
+    let path = dir.path().join("own-paper.toml");
+    std::fs::write(&path, text).unwrap();
+    let template = Template::load(&path).unwrap();
+    let card = profile("standard").expected();
+    let answers = Answers::new();
+    let input = FillInput {
+        card: Some(&card),
+        answers: &answers,
+        today: Date::new(2026, 11, 21).unwrap(),
+        office: &kakanai::forms::Office::default(),
+        read: kakanai::usage::record::Identification::Pin,
+    };
+    let filled = fill(&template, &input).unwrap();
+    let forms = [(&template, &filled, 1)];
+    let for_printer = |offset_mm: [f32; 2], scale: f32| {
+        pdf::render_for(&forms, "t", Output::Printer(Placement { offset_mm, scale })).unwrap()
+    };
+    assert!(pdf::printer_differs(&[&template], &Placement::default()));
+    // The screen: the scan, the drawing and the value. The printer: the value alone.
+    let screen = dir.path().join("screen.pdf");
+    std::fs::write(
+        &screen,
+        pdf::render_for(&forms, "t", Output::Screen).unwrap(),
+    )
+    .unwrap();
+    let printed = dir.path().join("printed.pdf");
+    std::fs::write(&printed, for_printer([0.0, 0.0], 1.0)).unwrap();
+    let images = |p: &Path| {
+        tool("pdfimages", &["-list", p.to_str().unwrap()])
+            .lines()
+            .count()
+            - 2
+    };
+    assert_eq!(images(&screen), 1);
+    assert_eq!(images(&printed), 0);
+    let screen_text = tool("pdftotext", &[screen.to_str().unwrap(), "-"]);
+    let printed_text = tool("pdftotext", &[printed.to_str().unwrap(), "-"]);
+    assert!(screen_text.contains("見本ラベル") && screen_text.contains("山田"));
+    assert!(printed_text.contains("山田") && !printed_text.contains("見本ラベル"));
+    // Without a correction the value's ink sits inside its box.
+    let zero = ink_box(&std::fs::read(&printed).unwrap(), dir.path(), "zero");
+    let inside = zero[0] >= name_box[0] - 0.5
+        && zero[1] >= name_box[1] - 0.5
+        && zero[2] <= name_box[0] + name_box[2] + 0.5
+        && zero[3] <= name_box[1] + name_box[3] + 0.5;
+    assert!(inside, "ink {zero:?} outside the box {name_box:?}");
+    // A printer that puts everything (dx, dy) off and s too large is corrected by
+    // offset = −(dx, dy), scale = 1/s: printed through the correction, then through the
+    // printer's error, the value lands where it belongs.
+    for (offset, scale) in [([1.5, -2.0], 1.0), ([-1.0, 0.8], 1.01)] {
+        let ink = ink_box(&for_printer(offset, scale), dir.path(), "corrected");
+        for (i, edge) in ink.iter().enumerate() {
+            let want = zero[i] * scale + offset[i % 2];
+            assert!(
+                (edge - want).abs() <= 0.5,
+                "offset {offset:?} scale {scale}: edge {i} at {edge} mm, want {want} mm"
+            );
+        }
+        // Undo it as the printer's error would: the value is back in its box within 0.5 mm.
+        for (i, edge) in ink.iter().enumerate() {
+            let landed = (edge - offset[i % 2]) / scale;
+            assert!((landed - zero[i]).abs() <= 0.5, "{landed} vs {}", zero[i]);
+        }
+    }
+    // Through the binary: `render --for-printer` applies the config's correction.
+    let config = dir.path().join("kakanai.toml");
+    std::fs::write(&config, "[printer]\noffset_mm = [2.0, 1.0]\nscale = 1.0\n").unwrap();
+    let out = dir.path().join("cli.pdf");
+    let result = kakanai()
+        .arg("--config")
+        .arg(&config)
+        .args(["render", "--form", "own-paper", "--for-printer", "--dir"])
+        .arg(dir.path())
+        .arg("--card")
+        .arg(fixtures().join("cards").join("standard.toml"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let cli = ink_box(&std::fs::read(&out).unwrap(), dir.path(), "cli");
+    assert!((cli[0] - zero[0] - 2.0).abs() <= 0.5 && (cli[1] - zero[1] - 1.0).abs() <= 0.5);
+    assert_eq!(images(&out), 0);
+    // A correction beyond what a printer does is refused with the way to measure it.
+    std::fs::write(&config, "[printer]\noffset_mm = [40.0, 0.0]\n").unwrap();
+    let refused = kakanai()
+        .arg("--config")
+        .arg(&config)
+        .args(["print", "--alignment-page", "-o"])
+        .arg(dir.path().join("a.pdf"))
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--alignment-page"));
+}
+
+/// The alignment page: a cross at each of its known positions, measured from the PDF at 300
+/// dpi, before and after a correction.
+#[test]
+fn the_alignment_page_puts_its_crosses_where_it_says_through_the_correction() {
+    use kakanai::forms::pdf::Placement;
+    let dir = tempfile::tempdir().unwrap();
+    let plain = kakanai::print::alignment_page(Placement::default()).unwrap();
+    let text = {
+        let p = dir.path().join("plain.pdf");
+        std::fs::write(&p, &plain).unwrap();
+        squeeze(&tool("pdftotext", &[p.to_str().unwrap(), "-"]))
+    };
+    assert!(text.contains("位置合わせページ") && text.contains("offset_mm=[20−X,20−Y]"));
+    let ink = ink_box(&plain, dir.path(), "plain");
+    // The outermost ink is the crosses' arms (A at 20 mm, D at 190/277 mm, arms 6 mm) and the
+    // grid's numbers to their left and above.
+    assert!((ink[2] - 196.0).abs() <= 0.5, "right edge {}", ink[2]);
+    assert!((ink[3] - 283.0).abs() <= 0.5, "bottom edge {}", ink[3]);
+    let moved = ink_box(
+        &kakanai::print::alignment_page(Placement {
+            offset_mm: [-1.5, 2.0],
+            scale: 1.0,
+        })
+        .unwrap(),
+        dir.path(),
+        "moved",
+    );
+    assert!((moved[2] - ink[2] + 1.5).abs() <= 0.5 && (moved[3] - ink[3] - 2.0).abs() <= 0.5);
 }

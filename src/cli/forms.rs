@@ -53,6 +53,11 @@ pub struct RenderArgs {
     /// Output PDF (written readable by its owner only: it holds personal data).
     #[arg(short, long)]
     output: PathBuf,
+    /// The PDF the printer gets rather than the one the screen shows: the values alone on a
+    /// pre-printed form (`[page] drawing = "preview-only"`), moved by `[printer] offset_mm` and
+    /// `scale`.
+    #[arg(long)]
+    for_printer: bool,
 }
 
 /// The forms folder: `--dir`, else `forms_dir` of kakanai.toml (relative to its folder).
@@ -208,6 +213,12 @@ pub fn render(args: RenderArgs, config: &crate::config::Config, base: &Path) -> 
             card: card.as_ref(),
             answers: &answers,
             today,
+            office: &config.office,
+            read: if card.is_some() {
+                crate::usage::record::Identification::Pin
+            } else {
+                crate::usage::record::Identification::None
+            },
         };
         match fill(t, &input) {
             Ok(f) => {
@@ -238,7 +249,12 @@ pub fn render(args: RenderArgs, config: &crate::config::Config, base: &Path) -> 
         .zip(&filled)
         .map(|(t, f)| (*t, f, args.copies))
         .collect();
-    match pdf::render(&items, "kakanai") {
+    let output = if args.for_printer {
+        pdf::Output::Printer(config.printer.placement())
+    } else {
+        pdf::Output::Screen
+    };
+    match pdf::render_for(&items, "kakanai", output) {
         // The PDF holds personal data: a new file readable by its owner only, renamed over
         // any older one (whose mode would otherwise be kept).
         Ok(bytes) => match crate::files::write_bytes_replacing(&args.output, 0o600, &bytes) {

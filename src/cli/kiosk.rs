@@ -297,7 +297,7 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
     if !args.demo && !config.usage.central.is_empty() {
         start_shipping(config, &usage_db, &templates)?;
     }
-    let kiosk = Kiosk::new(
+    let mut kiosk = Kiosk::new(
         templates,
         reader,
         printer,
@@ -311,6 +311,8 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
             on_card_removed: config.kiosk.on_card_removed,
         },
     );
+    kiosk.set_office(config.office.clone());
+    kiosk.set_placement(config.printer.placement());
     Ok(Launch {
         kiosk,
         front,

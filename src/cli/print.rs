@@ -27,11 +27,18 @@ fn server_of(arg: &Option<String>, config: &crate::config::Config) -> String {
 #[derive(Debug, Args)]
 pub struct PrintArgs {
     /// The PDF to print.
-    #[arg(required_unless_present = "test_page")]
+    #[arg(required_unless_present_any = ["test_page", "alignment_page"])]
     file: Option<PathBuf>,
     /// Print a test page instead: the kiosk's id, the time and a Japanese line.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "alignment_page")]
     test_page: bool,
+    /// Print the alignment page instead: a grid and crosses at known positions, through the
+    /// configured `[printer] offset_mm` and `scale`, with how to measure and set them.
+    #[arg(long)]
+    alignment_page: bool,
+    /// With --alignment-page: write the page to this PDF instead of printing it.
+    #[arg(short, long, requires = "alignment_page")]
+    output: Option<PathBuf>,
     /// The queue (default: the config's, else the CUPS server's default queue).
     #[arg(long)]
     printer: Option<String>,
@@ -82,7 +89,15 @@ pub fn print(args: PrintArgs, config: &crate::config::Config) -> i32 {
         eprintln!("kakanai: --timeout must be at least 1 second");
         return exit::USAGE;
     }
-    let (pdf, title) = if args.test_page {
+    let (pdf, title) = if args.alignment_page {
+        match crate::print::alignment_page(config.printer.placement()) {
+            Ok(bytes) => (bytes, "kakanai alignment page".to_owned()),
+            Err(e) => {
+                eprintln!("kakanai: {e}");
+                return exit::FAILED;
+            }
+        }
+    } else if args.test_page {
         match crate::print::test_page(&config.terminal_id) {
             Ok(bytes) => (bytes, "kakanai test page".to_owned()),
             Err(e) => {
@@ -104,6 +119,15 @@ pub fn print(args: PrintArgs, config: &crate::config::Config) -> i32 {
             }
         }
     };
+    if let Some(out) = &args.output {
+        return match std::fs::write(out, &pdf) {
+            Ok(()) => exit::OK,
+            Err(e) => {
+                eprintln!("kakanai: cannot write {}: {e}", out.display());
+                exit::FAILED
+            }
+        };
+    }
     let printer = CupsPrinter::new(&server, &queue);
     match printer.print(
         &pdf,

@@ -12,9 +12,11 @@ use zeroize::Zeroize;
 use super::answers::Answers;
 use super::fit::{self, Layout};
 use super::fonts::Fonts;
+use super::office::{self, Office};
 use super::qr;
 use super::template::{self, Condition, FieldSpec, Format, QuestionKind, Source, Template};
 use crate::card::{BasicFour, Date};
+use crate::usage::record::Identification;
 use crate::wareki;
 
 /// What a `check.gaiji` field prints when a card value needs the clerk's eye.
@@ -28,6 +30,10 @@ pub struct FillInput<'a> {
     pub answers: &'a Answers,
     /// The date printed as "today".
     pub today: Date,
+    /// The receiving office: addressee, name, fees (`[office]` in kakanai.toml).
+    pub office: &'a Office,
+    /// How the resident was identified, for the staff area.
+    pub read: Identification,
 }
 
 /// A mark on a printed choice.
@@ -180,7 +186,7 @@ pub fn fill(template: &Template, input: &FillInput) -> Result<FilledForm, FillEr
         let Some(source) = Source::parse(&field.source) else {
             continue;
         };
-        if !matches!(source, Source::Const | Source::GaijiNote) {
+        if !source.is_fixed() {
             out.fields_total += 1;
         }
         if let Some(when) = field.when.as_deref().and_then(Condition::parse) {
@@ -241,7 +247,7 @@ pub fn fill(template: &Template, input: &FillInput) -> Result<FilledForm, FillEr
         if let (true, Source::Answer(q)) = (filled, &source) {
             printed.insert(q.clone());
         }
-        if filled && source != Source::Const {
+        if filled && !source.is_fixed() {
             out.filled += 1;
             if source.is_card() {
                 out.filled_from_card += 1;
@@ -332,6 +338,11 @@ fn text_value(
         Source::Sex => card.and_then(|c| c.sex()).map(|s| s.label_ja().to_owned()),
         Source::Today => Some(date(input.today)),
         Source::Const => field.text.clone(),
+        Source::ConstWithCard => card.and(field.text.clone()),
+        Source::OfficeAddressee => Some(input.office.addressee_line()),
+        Source::OfficeName => input.office.name_line(),
+        Source::Fee => Some(input.office.fee_line(&template.spec.id)),
+        Source::ReadBy => Some(office::reading_line(input.read).to_owned()),
         // Filled after the card fields, in `fill`.
         Source::GaijiNote => None,
         Source::Answer(q) => {

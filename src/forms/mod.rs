@@ -12,6 +12,7 @@ pub mod fill;
 pub mod fit;
 pub mod fonts;
 pub mod marks;
+pub mod office;
 pub mod pdf;
 pub mod preview;
 pub mod qr;
@@ -19,6 +20,7 @@ pub mod template;
 
 pub use answers::Answers;
 pub use fill::{FillError, FillInput, FilledForm, fill};
+pub use office::Office;
 pub use template::{Template, TemplateError, load_dir};
 
 use crate::i18n::Text;

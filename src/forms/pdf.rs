@@ -15,7 +15,7 @@ use super::fill::{FilledForm, Mark};
 use super::fit::{self, Layout, MM_PER_PT};
 use super::fonts::{FontKey, Fonts};
 use super::qr;
-use super::template::Template;
+use super::template::{Drawing, Template};
 
 /// Rendering failed.
 #[derive(Debug, thiserror::Error)]
@@ -366,6 +366,101 @@ pub fn render(
     forms: &[(&Template, &FilledForm, u32)],
     title: &str,
 ) -> Result<Vec<u8>, RenderError> {
+    render_for(forms, title, Output::Screen)
+}
+
+/// Who a PDF is for. The screen (and a PDF written to disk for a person to look at) gets every
+/// form as designed. The printer gets what the paper in its tray lacks — the values alone on a
+/// form whose drawing is the office's pre-printed paper (`[page] drawing = "preview-only"`) —
+/// moved and scaled by the printer's own correction ([`Placement`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Output {
+    /// Everything, in place.
+    Screen,
+    /// What the paper lacks, corrected for this printer.
+    Printer(Placement),
+}
+
+/// `[printer] offset_mm` and `scale`: printers put the page a few mm off and a fraction of a
+/// percent large or small, which on the office's pre-printed paper puts a value beside its box.
+/// Measured by the admin with `kakanai print --alignment-page`; applied to every printed page.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Placement {
+    /// Move everything right (x) and down (y) by this many mm; negative: left, up.
+    pub offset_mm: [f32; 2],
+    /// Scale about the page's top-left corner (1.0: as designed).
+    pub scale: f32,
+}
+
+impl Default for Placement {
+    fn default() -> Self {
+        Placement {
+            offset_mm: [0.0, 0.0],
+            scale: 1.0,
+        }
+    }
+}
+
+/// The largest offset a placement may have, mm (more is a wrong tray or paper size, not a
+/// printer's shift).
+pub const MAX_OFFSET_MM: f32 = 15.0;
+/// The scales a placement may have.
+pub const SCALES: std::ops::RangeInclusive<f32> = 0.9..=1.1;
+
+impl Placement {
+    /// Whether it changes nothing.
+    pub fn is_identity(&self) -> bool {
+        self.offset_mm == [0.0, 0.0] && self.scale == 1.0
+    }
+
+    /// Why it cannot be used, if it cannot.
+    pub fn problem(&self) -> Option<String> {
+        if !self
+            .offset_mm
+            .iter()
+            .all(|v| v.is_finite() && v.abs() <= MAX_OFFSET_MM)
+        {
+            return Some(format!(
+                "offset_mm must be two numbers within ±{MAX_OFFSET_MM} mm"
+            ));
+        }
+        if !(self.scale.is_finite() && SCALES.contains(&self.scale)) {
+            return Some(format!(
+                "scale must be between {} and {}",
+                SCALES.start(),
+                SCALES.end()
+            ));
+        }
+        None
+    }
+
+    /// The PDF matrix (pt, origin bottom-left) of "scale about the top-left corner, then
+    /// move", for a page `page_h` mm high.
+    fn matrix(&self, page_h: f32) -> [f32; 6] {
+        let s = self.scale;
+        let h = Mm(page_h).into_pt().0;
+        let dx = Mm(self.offset_mm[0]).into_pt().0;
+        let dy = Mm(self.offset_mm[1]).into_pt().0;
+        [s, 0.0, 0.0, s, dx, h * (1.0 - s) - dy]
+    }
+}
+
+/// Whether a PDF for `forms` differs between the screen and `placement`'s printer: the kiosk
+/// renders a second PDF for the printer only then.
+pub fn printer_differs(forms: &[&Template], placement: &Placement) -> bool {
+    !placement.is_identity()
+        || forms
+            .iter()
+            .any(|t| t.spec.page.drawing == Drawing::PreviewOnly)
+}
+
+/// Render forms into one PDF for `output`.
+pub fn render_for(
+    forms: &[(&Template, &FilledForm, u32)],
+    title: &str,
+    output: Output,
+) -> Result<Vec<u8>, RenderError> {
     let mut doc = PdfDocument::new(title);
     let mut pages = Vec::new();
     let mut images: HashMap<String, (printpdf::XObjectId, (u32, u32))> = HashMap::new();
@@ -377,7 +472,20 @@ pub fn render(
         for (template, filled, copies) in forms {
             let (pw, ph) = template.page_size();
             let mut ops = Vec::new();
-            if let (Some(bg), Some(spec)) = (&template.background, &template.spec.background) {
+            let placement = match output {
+                Output::Printer(p) => Some(p),
+                Output::Screen => None,
+            };
+            if let Some(p) = placement.filter(|p| !p.is_identity()) {
+                ops.push(Op::SaveGraphicsState);
+                ops.push(Op::SetTransformationMatrix {
+                    matrix: printpdf::CurTransMat::Raw(p.matrix(ph)),
+                });
+            }
+            // On the office's own paper the drawing is already there: the printer gets values.
+            let drawing = placement.is_none() || template.spec.page.drawing != Drawing::PreviewOnly;
+            let background = (&template.background, &template.spec.background);
+            if let (true, (Some(bg), Some(spec))) = (drawing, background) {
                 let key = template.spec.id.clone();
                 if !images.contains_key(&key) {
                     let raw = RawImage::decode_from_bytes(&bg.bytes, &mut Vec::new()).map_err(
@@ -392,7 +500,9 @@ pub fn render(
                 let b = spec.r#box.unwrap_or([0.0, 0.0, pw, ph]);
                 place_image(&mut ops, id, ph, b, (px_w as usize, px_h as usize));
             }
-            static_ops(&mut w, template, &mut ops)?;
+            if drawing {
+                static_ops(&mut w, template, &mut ops)?;
+            }
             for (_, layout) in &filled.texts {
                 w.text(&mut ops, ph, layout)?;
             }
@@ -420,6 +530,9 @@ pub fn render(
                     q.size,
                 );
                 w.text(&mut ops, ph, &caption)?;
+            }
+            if placement.is_some_and(|p| !p.is_identity()) {
+                ops.push(Op::RestoreGraphicsState);
             }
             for _ in 0..(*copies).max(1) {
                 pages.push(PdfPage::new(Mm(pw), Mm(ph), ops.clone()));
@@ -496,6 +609,23 @@ impl Canvas {
         if outline > 0.0 {
             stroke(&mut self.ops, rect_points(h, b), true, outline, false);
         }
+    }
+
+    /// Everything drawn so far on this page, moved and scaled as `placement` says (the
+    /// alignment page is printed through the same correction as the forms).
+    pub fn place(&mut self, placement: Placement) {
+        if placement.is_identity() {
+            return;
+        }
+        let mut ops = vec![
+            Op::SaveGraphicsState,
+            Op::SetTransformationMatrix {
+                matrix: printpdf::CurTransMat::Raw(placement.matrix(self.size.1)),
+            },
+        ];
+        ops.append(&mut self.ops);
+        ops.push(Op::RestoreGraphicsState);
+        self.ops = ops;
     }
 
     /// Finish the current page and start another.

@@ -68,6 +68,8 @@ mod tests {
                 card: None,
                 answers: &answers,
                 today: crate::card::Date::new(2026, 11, 21).unwrap(),
+                office: &crate::forms::Office::default(),
+                read: crate::usage::record::Identification::None,
             },
         )
         .unwrap();

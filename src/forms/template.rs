@@ -180,6 +180,23 @@ pub struct PageSpec {
     /// portrait (default) or landscape.
     #[serde(default = "portrait")]
     pub orientation: Orientation,
+    /// `print` (default): the form's lines, labels and background are printed with the
+    /// values. `preview-only`: the office prints onto its own pre-printed 申請用紙, so the
+    /// drawing (usually a `[background]` scan of that paper) is only shown on the screen and the
+    /// printer gets the values alone.
+    #[serde(default)]
+    pub drawing: Drawing,
+}
+
+/// `[page] drawing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Drawing {
+    /// Printed with the values.
+    #[default]
+    Print,
+    /// Shown on the screen only: the paper in the printer has it already.
+    PreviewOnly,
 }
 
 fn a4() -> Paper {
@@ -194,6 +211,7 @@ impl Default for PageSpec {
         PageSpec {
             size: a4(),
             orientation: portrait(),
+            drawing: Drawing::Print,
         }
     }
 }
@@ -489,6 +507,12 @@ pub struct OptionSpec {
 /// Longest values the checks fit into boxes: the long-address test profile's address, and a
 /// long name. A template whose address box cannot hold these is refused.
 pub const LONGEST_TEST_ADDRESS: &str = "北海道札幌市中央区北一条西二十丁目１番地の２３　グランドパレス円山公園前通り北側壱番館アネックス棟１２３４号室（株式会社札幌中央不動産管理事務所内）";
+/// The longest addressee line the checks fit: a long city name and its ward's head.
+pub const LONGEST_TEST_ADDRESSEE: &str = "（あて先）いちき串木野市長";
+/// The longest office name the checks fit.
+pub const LONGEST_TEST_OFFICE: &str = "いちき串木野市役所　市民生活課　本庁窓口";
+/// The fee line with a four-digit price.
+pub const LONGEST_TEST_FEE: &str = "　　通　×　１２００円　＝　　　　　円";
 /// See [`LONGEST_TEST_ADDRESS`].
 pub const LONGEST_TEST_NAME: &str =
     "ＷＩＬＬＩＡＭＳＯＮ　ＣＨＲＩＳＴＯＰＨＥＲ　ＡＬＥＸＡＮＤＥＲ";
@@ -532,6 +556,17 @@ pub enum Source {
     /// 「外字あり：確認」 when a card value on this form has 〓 or a character drawn from the
     /// fallback font: the staff area tells the clerk to compare it with the card.
     GaijiNote,
+    /// 「（あて先）○○市長」 from `[office] addressee`.
+    OfficeAddressee,
+    /// The receiving office's name from `[office] name` (blank when unset).
+    OfficeName,
+    /// The staff area's fee line, with this form's unit price from `[office.fees]`.
+    Fee,
+    /// How the kiosk identified the resident (暗証番号 / 照合番号Ｂ / なし), small, for the clerk.
+    ReadBy,
+    /// The field's `text`, printed only when a card was read: the 「太枠内は…記入済み」 note
+    /// would be false on a form the clerk fills by hand.
+    ConstWithCard,
 }
 
 impl Source {
@@ -547,6 +582,11 @@ impl Source {
             "today" => Source::Today,
             "const" => Source::Const,
             "check.gaiji" => Source::GaijiNote,
+            "office.addressee" => Source::OfficeAddressee,
+            "office.name" => Source::OfficeName,
+            "office.fee" => Source::Fee,
+            "session.read" => Source::ReadBy,
+            "const.with_card" => Source::ConstWithCard,
             other => Source::Answer(other.strip_prefix("answer.")?.to_owned()).filter_empty()?,
         })
     }
@@ -564,6 +604,21 @@ impl Source {
             Source::Answer(q) if q.is_empty() => None,
             _ => Some(self),
         }
+    }
+
+    /// Whether the field is the form's own printing rather than something a resident would
+    /// write: not counted in 記入項目の削減 (neither in the total nor as filled).
+    pub fn is_fixed(&self) -> bool {
+        matches!(
+            self,
+            Source::Const
+                | Source::GaijiNote
+                | Source::OfficeAddressee
+                | Source::OfficeName
+                | Source::Fee
+                | Source::ReadBy
+                | Source::ConstWithCard
+        )
     }
 
     /// Whether the value comes from the card (counted as "filled automatically").
@@ -833,7 +888,7 @@ impl Checker<'_> {
                 self.error(at, format!("{name}: defined twice"));
             }
             let Some(source) = Source::parse(&f.source) else {
-                self.error(at, format!("{name}: unknown source {:?} (card.name, card.family_name, card.given_name, card.address, card.birth_date, card.sex, answer.<question>, today, const, check.gaiji)", f.source));
+                self.error(at, format!("{name}: unknown source {:?} (card.name, card.family_name, card.given_name, card.address, card.birth_date, card.sex, answer.<question>, today, const, const.with_card, check.gaiji, office.addressee, office.name, office.fee, session.read)", f.source));
                 continue;
             };
             if let Source::Answer(q) = &source {
@@ -844,7 +899,7 @@ impl Checker<'_> {
                     );
                 }
             }
-            if source == Source::Const && f.text.is_none() {
+            if matches!(source, Source::Const | Source::ConstWithCard) && f.text.is_none() {
                 self.error(at, format!("{name}: a const field needs text = \"…\""));
             }
             if let Some(when) = &f.when {
@@ -947,6 +1002,12 @@ impl Checker<'_> {
                     let longest = match source {
                         Source::Address => Some(LONGEST_TEST_ADDRESS),
                         Source::Name => Some(LONGEST_TEST_NAME),
+                        Source::OfficeAddressee => Some(LONGEST_TEST_ADDRESSEE),
+                        Source::OfficeName => Some(LONGEST_TEST_OFFICE),
+                        Source::Fee => Some(LONGEST_TEST_FEE),
+                        Source::ReadBy => Some(super::office::reading_line(
+                            crate::usage::record::Identification::None,
+                        )),
                         _ => None,
                     };
                     if let Some(value) = longest {

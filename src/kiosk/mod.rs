@@ -15,4 +15,4 @@ pub mod work;
 pub use session::{
     COUNTDOWN_S, ClerkCall, ClerkReason, Event, Kiosk, KioskConfig, OnRemoval, Screen, unix_now,
 };
-pub use work::{Busy, Done, Work};
+pub use work::{Busy, Done, Rendered, Work};

@@ -19,12 +19,13 @@ use zeroize::Zeroize;
 
 use super::check::ClerkCheck;
 use super::services::{CardReader, Services};
-use super::work::{Busy, Done, Work};
+use super::work::{Busy, Done, Rendered, Work};
 use crate::card::{
     BasicFour, CardError, CardKind, CardRead, Credential, Date, Key, ReadOptions, Tries,
     Verification,
 };
-use crate::forms::{Answers, FillInput, FilledForm, FormError, Template, fill};
+use crate::forms::pdf::Placement;
+use crate::forms::{Answers, FillInput, FilledForm, FormError, Office, Template, fill};
 use crate::i18n::Text;
 use crate::print::{PrintError, Printer};
 use crate::usage::Recorder;
@@ -247,6 +248,9 @@ struct Session {
     card_kind: Option<CardKind>,
     filled: Vec<FilledForm>,
     pdf: Option<Vec<u8>>,
+    /// The printer's own PDF when it differs from the preview (values only on pre-printed
+    /// paper, or the printer's offset applied); `None`: the preview's PDF is printed.
+    print_pdf: Option<Vec<u8>>,
     satisfaction: Option<Satisfaction>,
     events: Vec<UsageEvent>,
     printed: bool,
@@ -264,10 +268,17 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         self.pin.zeroize();
-        if let Some(p) = &mut self.pdf {
-            p.zeroize();
-        }
+        wipe(&mut self.pdf);
+        wipe(&mut self.print_pdf);
     }
+}
+
+/// Zero a PDF (it holds the resident's data) and drop it.
+fn wipe(pdf: &mut Option<Vec<u8>>) {
+    if let Some(p) = pdf {
+        p.zeroize();
+    }
+    *pdf = None;
 }
 
 /// The kiosk: templates, services, the current screen and session.
@@ -285,6 +296,10 @@ pub struct Kiosk {
     requested: Option<Work>,
     /// The order the form list offers the templates in ([`Kiosk::offered`]).
     order: Vec<usize>,
+    /// The receiving office as the forms print it (`[office]`).
+    office: Office,
+    /// The printer's correction (`[printer] offset_mm`, `scale`).
+    placement: Placement,
 }
 
 /// The system clock in UTC seconds (the session's default clock).
@@ -306,6 +321,8 @@ impl Kiosk {
         let order = (0..templates.len()).collect();
         Kiosk {
             order,
+            office: Office::default(),
+            placement: Placement::default(),
             templates: templates.into(),
             services: Services {
                 reader: reader.into(),
@@ -825,6 +842,7 @@ impl Kiosk {
                     card_kind: None,
                     filled: Vec::new(),
                     pdf: None,
+                    print_pdf: None,
                     satisfaction: None,
                     events: Vec::new(),
                     printed: false,
@@ -1100,10 +1118,8 @@ impl Kiosk {
         s.verification = None;
         s.pin.zeroize();
         s.filled.clear();
-        if let Some(p) = &mut s.pdf {
-            p.zeroize();
-        }
-        s.pdf = None;
+        wipe(&mut s.pdf);
+        wipe(&mut s.print_pdf);
         // Screens that show or use the card's data; elsewhere (before the card, or sent to the
         // clerk for a card problem) there is nothing to wipe and nothing to restart.
         let had_card = matches!(
@@ -1164,6 +1180,18 @@ impl Kiosk {
         self.page_before(forms)
     }
 
+    /// The office the forms are addressed to, its name and fees (`[office]` in kakanai.toml);
+    /// without it the forms say 「市区町村長」 and leave the price blank.
+    pub fn set_office(&mut self, office: Office) {
+        self.office = office;
+    }
+
+    /// The printer's offset and scale (`[printer]`), applied to what is printed, never to the
+    /// preview.
+    pub fn set_placement(&mut self, placement: Placement) {
+        self.placement = placement;
+    }
+
     /// Fill every chosen form and ask for the PDF: the preview shows exactly what prints.
     fn preview(&mut self) -> Option<Screen> {
         let today = {
@@ -1177,6 +1205,8 @@ impl Kiosk {
                 card: s.data.as_ref(),
                 answers: &s.answers[i],
                 today,
+                office: &self.office,
+                read: s.identification,
             };
             match fill(&self.templates[*index], &input) {
                 Ok(f) => filled.push((*index, f)),
@@ -1190,6 +1220,7 @@ impl Kiosk {
         self.requested = Some(Work::Render {
             templates: self.templates.clone(),
             forms: filled,
+            placement: self.placement,
         });
         None
     }
@@ -1198,14 +1229,17 @@ impl Kiosk {
     fn rendered(
         &mut self,
         filled: Vec<FilledForm>,
-        result: Result<Vec<u8>, crate::forms::pdf::RenderError>,
+        result: Result<Rendered, crate::forms::pdf::RenderError>,
     ) -> Screen {
         let Some(s) = self.session.as_mut() else {
             return Screen::Idle;
         };
         match result {
-            Ok(bytes) => {
-                s.pdf = Some(bytes);
+            Ok(mut bytes) => {
+                wipe(&mut s.pdf);
+                wipe(&mut s.print_pdf);
+                s.pdf = Some(std::mem::take(&mut bytes.screen));
+                s.print_pdf = bytes.printer.take();
                 s.filled = filled;
                 Screen::Preview
             }
@@ -1216,7 +1250,11 @@ impl Kiosk {
     fn print(&mut self) -> Option<Screen> {
         let title = format!("kakanai {}", self.chosen().join(" "));
         let timeout = std::time::Duration::from_secs(self.config.print_timeout_s);
-        let Some(pdf) = self.session.as_ref().and_then(|s| s.pdf.clone()) else {
+        let Some(pdf) = self
+            .session
+            .as_ref()
+            .and_then(|s| s.print_pdf.clone().or_else(|| s.pdf.clone()))
+        else {
             return Some(Screen::Preview);
         };
         self.requested = Some(Work::Print {

@@ -14,11 +14,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::services::Services;
 use crate::card::{CardError, CardRead, Credential, Key, ReadOptions, Tries};
-use crate::forms::pdf::{self, RenderError};
+use crate::forms::pdf::{self, Placement, RenderError};
 use crate::forms::{FilledForm, Template};
 use crate::i18n::Text;
 use crate::print::PrintError;
@@ -55,6 +55,9 @@ pub enum Work {
         templates: Arc<[Template]>,
         /// Each chosen form's template index and its filled values, in order.
         forms: Vec<(usize, FilledForm)>,
+        /// The printer's correction: a second PDF is made for the printer when it or a
+        /// pre-printed form makes the printed one differ from the preview.
+        placement: Placement,
     },
     /// Print a PDF and follow the job.
     Print {
@@ -91,8 +94,8 @@ pub enum Done {
     Rendered {
         /// The filled forms, in order.
         filled: Vec<FilledForm>,
-        /// The PDF.
-        result: Result<Vec<u8>, RenderError>,
+        /// The PDFs.
+        result: Result<Rendered, RenderError>,
     },
     /// [`Work::Print`].
     Printed(Result<(), PrintError>),
@@ -100,6 +103,24 @@ pub enum Done {
     TestPage(Result<(), TestPageError>),
     /// [`Work::ReaderTest`].
     ReaderTest(Result<Tries, CardError>),
+}
+
+/// The PDFs of a session's forms.
+pub struct Rendered {
+    /// What the preview shows (and what is printed when `printer` is `None`).
+    pub screen: Vec<u8>,
+    /// What the printer gets when it differs: values only on pre-printed paper, the printer's
+    /// offset and scale applied.
+    pub printer: Option<Vec<u8>>,
+}
+
+impl Drop for Rendered {
+    fn drop(&mut self) {
+        self.screen.zeroize();
+        if let Some(p) = &mut self.printer {
+            p.zeroize();
+        }
+    }
 }
 
 /// Why the test page did not print.
@@ -154,9 +175,25 @@ impl Work {
                     ms,
                 }
             }
-            Work::Render { templates, forms } => {
+            Work::Render {
+                templates,
+                forms,
+                placement,
+            } => {
                 let items: Vec<_> = forms.iter().map(|(i, f)| (&templates[*i], f, 1)).collect();
-                let result = pdf::render(&items, "kakanai");
+                let chosen: Vec<&Template> = items.iter().map(|(t, _, _)| *t).collect();
+                let result = pdf::render(&items, "kakanai").and_then(|screen| {
+                    let printer = if pdf::printer_differs(&chosen, &placement) {
+                        Some(pdf::render_for(
+                            &items,
+                            "kakanai",
+                            pdf::Output::Printer(placement),
+                        )?)
+                    } else {
+                        None
+                    };
+                    Ok(Rendered { screen, printer })
+                });
                 drop(items);
                 Done::Rendered {
                     filled: forms.into_iter().map(|(_, f)| f).collect(),
