@@ -219,12 +219,8 @@ pub fn run(setup: &Setup<'_>) -> Report {
     findings.extend(card);
     findings.push(printer(setup.config));
     findings.push(fonts());
-    findings.extend(templates(&forms_dir(setup)));
-    let ids: Vec<String> = crate::forms::load_dir(&forms_dir(setup))
-        .0
-        .iter()
-        .map(|t| t.spec.id.clone())
-        .collect();
+    let (found, ids) = templates(&forms_dir(setup));
+    findings.extend(found);
     findings.push(office(&setup.config.office, &ids));
     findings.push(usage_db(&setup.config.kiosk.usage_db));
     findings.push(time_zone());
@@ -471,9 +467,10 @@ fn fonts() -> Finding {
     }
 }
 
-fn templates(dir: &Path) -> Vec<Finding> {
+/// The templates' findings, and the ids of those that load (for the `[office.fees]` check).
+fn templates(dir: &Path) -> (Vec<Finding>, Vec<String>) {
     if !dir.is_dir() {
-        return vec![Finding::bad(
+        let finding = vec![Finding::bad(
             Check::Templates,
             Status::Fail,
             format!("the templates folder {} does not exist", dir.display()),
@@ -483,6 +480,7 @@ fn templates(dir: &Path) -> Vec<Finding> {
                 d = dir.display()
             ),
         )];
+        return (finding, Vec::new());
     }
     let (good, errors) = crate::forms::load_dir(dir);
     let mut findings: Vec<Finding> = errors
@@ -541,7 +539,7 @@ fn templates(dir: &Path) -> Vec<Finding> {
             ),
         );
     }
-    findings
+    (findings, good.iter().map(|t| t.spec.id.clone()).collect())
 }
 
 /// `[office]`: a form addressed to 「市区町村長」 is accepted, but looks unfinished to a
@@ -555,7 +553,8 @@ fn office(office: &crate::forms::Office, form_ids: &[String]) -> Finding {
         .map(String::as_str)
         .filter(|id| !form_ids.iter().any(|f| f == id))
         .collect();
-    if !unknown.is_empty() {
+    // With no template loaded, the templates check has failed already: no second finding.
+    if !unknown.is_empty() && !form_ids.is_empty() {
         return Finding::bad(
             Check::Office,
             Status::Warn,

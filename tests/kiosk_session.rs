@@ -412,3 +412,44 @@ fn with_restart_configured_a_card_taken_mid_flow_ends_the_session() {
     assert_eq!(k.log("outcome"), ["Integer(1)"], "cancelled, logged once");
     assert!(k.printed_text().is_empty());
 }
+
+/// The first word's left edge in a PDF, pt (pdftotext -bbox).
+fn first_word_x(pdf: &std::path::Path) -> f32 {
+    let xml = support::tool("pdftotext", &["-bbox", pdf.to_str().unwrap(), "-"]);
+    let at = xml.find("<word xMin=\"").expect("a word") + "<word xMin=\"".len();
+    xml[at..]
+        .split('"')
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap()
+}
+
+/// The printer's offset (`[printer] offset_mm`) moves what is printed and never the preview.
+#[test]
+fn the_printer_gets_its_corrected_pdf_and_the_preview_stays_as_designed() {
+    let mut k = setup(Some("standard"), None);
+    k.kiosk.set_placement(kakanai::forms::pdf::Placement {
+        offset_mm: [3.0, 0.0],
+        scale: 1.0,
+    });
+    k.choose(Language::JA, &["juminhyo"]);
+    assert_eq!(k.send(Event::CardInserted), Screen::Pin);
+    assert_eq!(k.pin("1234"), Screen::Confirm);
+    assert_eq!(k.through_questions(), Screen::Preview);
+    let preview = k._dir.path().join("preview.pdf");
+    std::fs::write(&preview, k.kiosk.pdf().unwrap()).unwrap();
+    assert_eq!(k.send(Event::Print), Screen::Done);
+    let printed: Vec<PathBuf> = std::fs::read_dir(&k.out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(printed.len(), 1);
+    let moved = first_word_x(&printed[0]) - first_word_x(&preview);
+    assert!(
+        (moved - 3.0 * 72.0 / 25.4).abs() < 0.2,
+        "moved {moved} pt, want 3 mm"
+    );
+    k.send(Event::Finish);
+    assert!(k.kiosk.pdf().is_none(), "the PDF outlived the session");
+}
