@@ -91,7 +91,7 @@ fn shape(fonts: &Fonts, primary: FontKey, text: &str) -> (Vec<(char, FontKey, f3
         .chars()
         .map(|c| match fonts.font_for(primary, c) {
             Some(font) => {
-                if font == FontKey::Fallback {
+                if font.is_fallback() {
                     fallback += 1;
                 }
                 let advance = fonts
@@ -366,7 +366,7 @@ mod tests {
         .unwrap();
         assert_eq!(l.fallback_glyphs, 1);
         assert_eq!(l.missing_glyphs, 0);
-        assert_eq!(l.lines[0].runs[0].font, FontKey::Fallback);
+        assert!(l.lines[0].runs[0].font.is_fallback());
         assert_eq!(l.lines[0].runs[1].text, "田　花子");
     }
 

@@ -2,9 +2,11 @@
 //!
 //! BIZ UD Gothic and Mincho (OFL, `assets/fonts/`) are compiled into the binary, so a form prints
 //! the same on every kiosk. A character they lack (𠮷, 𡈽 and other 外字 outside the BMP) is drawn
-//! from a fallback font installed by the set-up: IPAmj Mincho, which covers the 外字 of the
-//! resident-record systems, then Noto Sans CJK. If no font has the character, the field is
-//! flagged for the clerk and 〓 is printed in its place — never a blank box.
+//! from a fallback font installed by the set-up, chosen to match its neighbours: in a Gothic
+//! field Noto Sans CJK (Bold in a bold one), in a Mincho field IPAmj Mincho, which covers the
+//! 外字 of the resident-record systems; each field tries the others after its own. If no font has
+//! the character, the field is flagged for the clerk and 〓 is printed in its place — never a
+//! blank box.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -19,8 +21,25 @@ pub enum FontKey {
     GothicBold,
     /// BIZ UD Mincho Regular: filled values, as a typewriter would have.
     Mincho,
-    /// The fallback for characters the bundled fonts lack.
-    Fallback,
+    /// A fallback for characters the bundled fonts lack: an index into [`FALLBACK_FONTS`].
+    Fallback(u8),
+}
+
+impl FontKey {
+    /// Whether this is one of the installed fallbacks (the clerk is told to check the glyph).
+    pub fn is_fallback(self) -> bool {
+        matches!(self, FontKey::Fallback(_))
+    }
+
+    /// The fallbacks that draw what this font lacks, best match first: a Gothic's missing
+    /// character drawn in Mincho looks thin and out of place beside its neighbours.
+    fn fallbacks(self) -> &'static [u8] {
+        match self {
+            FontKey::Gothic => &[1, 0, 3],
+            FontKey::GothicBold => &[2, 1, 0],
+            FontKey::Mincho | FontKey::Fallback(_) => &[0, 3, 1],
+        }
+    }
 }
 
 closed_set! {
@@ -51,10 +70,21 @@ pub const GOTHIC: &[u8] = include_bytes!("../../assets/fonts/BIZUDGothic-Regular
 pub const GOTHIC_BOLD: &[u8] = include_bytes!("../../assets/fonts/BIZUDGothic-Bold.ttf");
 const MINCHO: &[u8] = include_bytes!("../../assets/fonts/BIZUDMincho-Regular.ttf");
 
-/// Where the set-up installs fallback fonts (Debian's fonts-ipamj-mincho, fonts-noto-cjk).
-pub const FALLBACK_PATHS: [&str; 2] = [
-    "/usr/share/fonts/truetype/ipamj/ipamjm.ttf",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+/// Where the set-up installs fallback fonts (Debian's fonts-ipamj-mincho, fonts-noto-cjk),
+/// with the face index in a collection (0: the Japanese face of Noto CJK).
+pub const FALLBACK_FONTS: [(&str, u32); 4] = [
+    ("/usr/share/fonts/truetype/ipamj/ipamjm.ttf", 0),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 0),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 0),
+    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 0),
+];
+
+/// The fallback files, for messages.
+pub const FALLBACK_PATHS: [&str; 4] = [
+    FALLBACK_FONTS[0].0,
+    FALLBACK_FONTS[1].0,
+    FALLBACK_FONTS[2].0,
+    FALLBACK_FONTS[3].0,
 ];
 
 /// One font's bytes and the metrics fitting needs.
@@ -113,7 +143,8 @@ pub struct Fonts {
     gothic: Font,
     gothic_bold: Font,
     mincho: Font,
-    fallback: OnceLock<Option<Font>>,
+    /// [`FALLBACK_FONTS`], each loaded on first need.
+    fallbacks: [OnceLock<Option<Font>>; 4],
 }
 
 impl Fonts {
@@ -125,7 +156,7 @@ impl Fonts {
             gothic_bold: Font::parse(GOTHIC_BOLD, 0)
                 .unwrap_or_else(|| unreachable!("bundled font parses")),
             mincho: Font::parse(MINCHO, 0).unwrap_or_else(|| unreachable!("bundled font parses")),
-            fallback: OnceLock::new(),
+            fallbacks: Default::default(),
         })
     }
 
@@ -135,33 +166,38 @@ impl Fonts {
             FontKey::Gothic => Some(&self.gothic),
             FontKey::GothicBold => Some(&self.gothic_bold),
             FontKey::Mincho => Some(&self.mincho),
-            FontKey::Fallback => self.fallback(),
+            FontKey::Fallback(i) => self.fallback_font(i),
         }
     }
 
-    /// The fallback font, loaded (once) from the first of [`FALLBACK_PATHS`] that exists.
-    pub fn fallback(&self) -> Option<&Font> {
-        self.fallback
+    /// One of [`FALLBACK_FONTS`], loaded once; `None` when it is not installed.
+    fn fallback_font(&self, i: u8) -> Option<&Font> {
+        let (path, index) = *FALLBACK_FONTS.get(usize::from(i))?;
+        self.fallbacks[usize::from(i)]
             .get_or_init(|| {
-                FALLBACK_PATHS.iter().find_map(|p| {
-                    let bytes = std::fs::read(Path::new(p)).ok()?;
-                    // Leaked once per process: the face borrows the bytes for the process's life.
-                    Font::parse(Box::leak(bytes.into_boxed_slice()), 0)
-                })
+                let bytes = std::fs::read(Path::new(path)).ok()?;
+                // Leaked once per process: the face borrows the bytes for the process's life.
+                Font::parse(Box::leak(bytes.into_boxed_slice()), index)
             })
             .as_ref()
+    }
+
+    /// The first installed fallback (the doctor's check that 外字 can be printed at all).
+    pub fn fallback(&self) -> Option<&Font> {
+        (0..FALLBACK_FONTS.len() as u8).find_map(|i| self.fallback_font(i))
     }
 
     /// Which font draws `c` for a field set in `primary`: the primary when it can, the
     /// fallback when it can, else `None`.
     pub fn font_for(&self, primary: FontKey, c: char) -> Option<FontKey> {
         if self.get(primary).is_some_and(|f| f.has(c)) {
-            Some(primary)
-        } else if self.fallback().is_some_and(|f| f.has(c)) {
-            Some(FontKey::Fallback)
-        } else {
-            None
+            return Some(primary);
         }
+        primary
+            .fallbacks()
+            .iter()
+            .map(|i| FontKey::Fallback(*i))
+            .find(|key| self.get(*key).is_some_and(|f| f.has(c)))
     }
 }
 
@@ -180,11 +216,20 @@ mod tests {
     }
 
     #[test]
-    fn the_installed_fallback_draws_yoshi() {
+    fn the_installed_fallback_draws_yoshi_in_the_style_of_its_field() {
         let fonts = Fonts::bundled();
+        // Mincho beside IPAmj Mincho; Gothic beside Noto Sans CJK, bold beside bold.
         assert_eq!(
             fonts.font_for(FontKey::Mincho, '𠮷'),
-            Some(FontKey::Fallback)
+            Some(FontKey::Fallback(0))
+        );
+        assert_eq!(
+            fonts.font_for(FontKey::Gothic, '𠮷'),
+            Some(FontKey::Fallback(1))
+        );
+        assert_eq!(
+            fonts.font_for(FontKey::GothicBold, '𠮷'),
+            Some(FontKey::Fallback(2))
         );
         assert_eq!(fonts.font_for(FontKey::Mincho, '田'), Some(FontKey::Mincho));
     }
