@@ -408,6 +408,24 @@ fn broken_templates_are_refused_with_file_line_and_field() {
             .any(|e| e.contains("answer.porpose names no [[question]]")),
         "{errors:?}"
     );
+    // A line or a label across the QR code's square (at [162, 200], 33 mm) is refused.
+    let errors = broken(
+        "from = [112, 192]\nto = [112, 199]",
+        "from = [112, 192]\nto = [170, 210]",
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("qr: the line from [112.0, 192.0] crosses the code")),
+        "{errors:?}"
+    );
+    let errors = broken("at = [113.5, 194]", "at = [160, 205]");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("qr: the label \"生年月日\" crosses the code")),
+        "{errors:?}"
+    );
     // A TOML syntax error names its line too.
     let errors = broken("title = ", "title = = ");
     assert!(

@@ -1019,6 +1019,60 @@ impl Checker<'_> {
                 }
             }
         }
+        // The QR code's square (with its quiet zone inside) must be clear of the drawing: a
+        // line or text across it and the window's scanner no longer reads it.
+        if let Some(q) = &spec.qr {
+            let square = [q.at[0], q.at[1], q.size, q.size];
+            let crosses = |b: [f32; 4]| overlap(square, b);
+            let segment = |from: [f32; 2], to: [f32; 2]| {
+                [
+                    from[0].min(to[0]),
+                    from[1].min(to[1]),
+                    (from[0] - to[0]).abs(),
+                    (from[1] - to[1]).abs(),
+                ]
+            };
+            let at = self.find("[qr]");
+            for r in &spec.rects {
+                let [x, y, w, h] = r.r#box;
+                let edges = [
+                    ([x, y], [x + w, y]),
+                    ([x, y + h], [x + w, y + h]),
+                    ([x, y], [x, y + h]),
+                    ([x + w, y], [x + w, y + h]),
+                ];
+                if r.fill.is_some() && crosses(r.r#box)
+                    || edges.iter().any(|(a, b)| crosses(segment(*a, *b)))
+                {
+                    self.error(
+                        at,
+                        format!("qr: the rect at {:?} crosses the code", r.r#box),
+                    );
+                }
+            }
+            for l in &spec.lines {
+                if crosses(segment(l.from, l.to)) {
+                    self.error(
+                        at,
+                        format!("qr: the line from {:?} crosses the code", l.from),
+                    );
+                }
+            }
+            for l in &spec.labels {
+                let boxes = super::fit::label_boxes(
+                    fonts,
+                    l.font.key(),
+                    &l.text,
+                    l.at,
+                    l.size,
+                    l.align,
+                    l.width,
+                );
+                if boxes.into_iter().any(crosses) {
+                    self.error(at, format!("qr: the label {:?} crosses the code", l.text));
+                }
+            }
+        }
         for (i, what) in super::marks::problems(spec) {
             self.error(spec.fields[i].span().start, what);
         }
