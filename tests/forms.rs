@@ -423,7 +423,7 @@ fn broken_templates_are_refused_with_file_line_and_field() {
     assert!(
         errors
             .iter()
-            .any(|e| e.contains("qr: the label \"生年月日\" crosses the code")),
+            .any(|e| e.contains("qr: text at [160.0, 205.0] crosses the code")),
         "{errors:?}"
     );
     // A TOML syntax error names its line too.
@@ -454,23 +454,29 @@ fn the_kiosk_leaves_a_broken_form_out_and_keeps_the_rest() {
     assert!(errors[0].file.ends_with("zzz-broken.toml"));
 }
 
-#[test]
-fn a_background_scan_is_placed_under_the_form() {
-    let dir = tempfile::tempdir().unwrap();
-    // A real scan stands in: the rendered standard form, as a PNG.
-    let source = render("fuhyo", None, dir.path(), "scan.pdf");
-    let stem = dir.path().join("scan");
+/// A scan stand-in: the blank 附票 form rendered and rasterised at `dpi` to `dir/<name>.png`.
+fn fuhyo_scan(dir: &Path, dpi: u32, name: &str) -> PathBuf {
+    let source = render("fuhyo", None, dir, &format!("{name}.pdf"));
+    let stem = dir.join(name);
     tool(
         "pdftoppm",
         &[
             "-png",
             "-r",
-            "40",
+            &dpi.to_string(),
             "-singlefile",
             source.to_str().unwrap(),
             stem.to_str().unwrap(),
         ],
     );
+    dir.join(format!("{name}.png"))
+}
+
+#[test]
+fn a_background_scan_is_placed_under_the_form() {
+    let dir = tempfile::tempdir().unwrap();
+    // A real scan stands in: the rendered standard form, as a PNG.
+    fuhyo_scan(dir.path(), 40, "scan");
     let text = "id = \"scanned\"\ntitle = \"背景つき\"\nversion = \"1\"\ncategory = \"証明書\"\n[background]\nimage = \"scan.png\"\n\n[[field]]\nid = \"name\"\nsource = \"card.name\"\nbox = [44, 80, 100, 12]\nsize = 14\n";
     let path = dir.path().join("scanned.toml");
     std::fs::write(&path, text).unwrap();
@@ -1160,19 +1166,7 @@ fn on_preprinted_paper_the_printer_gets_the_values_alone_within_half_a_mm_of_the
     use kakanai::forms::pdf::{Output, Placement};
     let dir = tempfile::tempdir().unwrap();
     // The office's paper: the 附票 form as a 150 dpi scan.
-    let source = render("fuhyo", None, dir.path(), "paper.pdf");
-    let stem = dir.path().join("paper");
-    tool(
-        "pdftoppm",
-        &[
-            "-png",
-            "-r",
-            "150",
-            "-singlefile",
-            source.to_str().unwrap(),
-            stem.to_str().unwrap(),
-        ],
-    );
+    fuhyo_scan(dir.path(), 150, "paper");
     let name_box = [44.0, 71.0, 100.0, 12.0];
     let text = format!(
         "id = \"own-paper\"\ntitle = \"事前印刷の用紙\"\nversion = \"1\"\ncategory = \"証明書\"\n[page]\ndrawing = \"preview-only\"\n[background]\nimage = \"paper.png\"\n\n[[label]]\nat = [15, 40]\ntext = \"見本ラベル\"\n\n[[field]]\nid = \"name\"\nsource = \"card.name\"\nbox = {name_box:?}\nsize = 14\n"

@@ -1058,18 +1058,12 @@ impl Checker<'_> {
                     );
                 }
             }
-            for l in &spec.labels {
-                let boxes = super::fit::label_boxes(
-                    fonts,
-                    l.font.key(),
-                    &l.text,
-                    l.at,
-                    l.size,
-                    l.align,
-                    l.width,
-                );
-                if boxes.into_iter().any(crosses) {
-                    self.error(at, format!("qr: the label {:?} crosses the code", l.text));
+            for b in super::marks::text_boxes(spec) {
+                if crosses(b) {
+                    self.error(
+                        at,
+                        format!("qr: text at [{:.1}, {:.1}] crosses the code", b[0], b[1]),
+                    );
                 }
             }
         }
