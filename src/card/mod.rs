@@ -19,6 +19,7 @@ pub mod licence;
 pub mod monitor;
 pub mod pcsc_reader;
 pub mod read;
+pub mod secure_messaging;
 pub mod sim;
 
 pub use basic_four::{BasicFour, Date, Sex};
