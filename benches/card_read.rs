@@ -26,6 +26,7 @@ fn options(keys: &SimKeys) -> ReadOptions {
     anchors.push(keys.anchor());
     ReadOptions {
         accept_expired_licence: false,
+        accept_expired_residence_card: false,
         guard_at: 1,
         anchors,
     }
