@@ -53,7 +53,11 @@ fn insert(pcscd: &Pcscd, card: SimResidence, faults: Faults) -> InsertedCard<Sim
 
 fn read(number: &str, options: &ReadOptions) -> Result<ResidenceRead, CardError> {
     let (_, mut card) = pcsc_reader::connect(Some(READER))?;
-    read_residence(&mut card, &Credential::card_number(number).unwrap(), options)
+    read_residence(
+        &mut card,
+        &Credential::card_number(number).unwrap(),
+        options,
+    )
 }
 
 fn accepting_expired() -> ReadOptions {
@@ -83,17 +87,28 @@ fn every_residence_profile_reads_through_pcscd_with_its_card_number() {
         if p.generation == 2 {
             assert_eq!(r.birth_date, Some(p.birth_date), "{name}");
             assert_eq!(r.sex, Some(p.sex), "{name}");
-            assert_eq!(r.nationality.as_deref(), Some(p.nationality.as_str()), "{name}");
+            assert_eq!(
+                r.nationality.as_deref(),
+                Some(p.nationality.as_str()),
+                "{name}"
+            );
             assert_eq!(r.stay_expiry, p.expiry, "{name}");
             assert_eq!(r.expired, p.expiry.is_some_and(|e| e < today()), "{name}");
         } else {
             // Only in the face image: missing, never guessed.
-            assert_eq!((r.birth_date, r.sex, r.stay_expiry), (None, None, None), "{name}");
+            assert_eq!(
+                (r.birth_date, r.sex, r.stay_expiry),
+                (None, None, None),
+                "{name}"
+            );
         }
         assert!(!r.verification.is_verified(), "{name}");
         // Nothing of the card in its Debug (it reaches logs when someone debug-prints it).
         let shown = format!("{r:?}");
-        assert!(!shown.contains(&p.nationality) && !shown.contains("番地"), "{shown}");
+        assert!(
+            !shown.contains(&p.nationality) && !shown.contains("番地"),
+            "{shown}"
+        );
         let card = inserted.card.lock().unwrap();
         assert_eq!(card.photo_reads, 0, "{name}: the photo was read");
         assert_eq!(card.face_reads, 0, "{name}");
@@ -102,7 +117,10 @@ fn every_residence_profile_reads_through_pcscd_with_its_card_number() {
         assert_eq!(card.apdus, 12, "{name}: APDUs the card answered");
     }
     let a = profile("residence-standard");
-    assert_eq!(a.expected_address(), Some("愛知県春日井市中央通１丁目８８番地　サンハイツ２０１号"));
+    assert_eq!(
+        a.expected_address(),
+        Some("愛知県春日井市中央通１丁目８８番地　サンハイツ２０１号")
+    );
     assert_eq!(a.sex, Sex::Female);
 }
 
@@ -159,7 +177,10 @@ fn a_reader_without_extended_apdus_gets_a_clear_message() {
     let _inserted = insert(&pcscd, card, Faults::default());
     let err = read(&p.card_number, &options()).unwrap_err();
     assert_eq!(err, CardError::NoExtendedApdus);
-    assert!(err.to_string().contains("cannot read a 在留カード"), "{err}");
+    assert!(
+        err.to_string().contains("cannot read a 在留カード"),
+        "{err}"
+    );
     assert!(err.needs_clerk());
 }
 

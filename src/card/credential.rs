@@ -80,7 +80,11 @@ impl Credential {
             && number
                 .bytes()
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-        let value = if ok { Pin::new(number.as_bytes()).ok() } else { None };
+        let value = if ok {
+            Pin::new(number.as_bytes()).ok()
+        } else {
+            None
+        };
         zeroize::Zeroize::zeroize(&mut number);
         let value = value.ok_or(CardError::InvalidCredential {
             key: Key::CardNumber,

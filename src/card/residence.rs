@@ -155,11 +155,15 @@ pub fn probe<T: Transmit>(card: &mut T) -> Result<CardKind, CardError> {
 
 /// Open the chip with the card number: GET CHALLENGE, MUTUAL AUTHENTICATE, VERIFY. The
 /// session key on success.
-fn open<T: Transmit>(card: &mut T, number: &[u8; sm::CARD_NUMBER_LEN]) -> Result<sm::Key16, CardError> {
+fn open<T: Transmit>(
+    card: &mut T,
+    number: &[u8; sm::CARD_NUMBER_LEN],
+) -> Result<sm::Key16, CardError> {
     let challenge = expect_ok(card, &[0x00, 0x84, 0x00, 0x00, 0x08], "GET CHALLENGE")?;
-    let rnd_icc: [u8; 8] = challenge.as_slice().try_into().map_err(|_| {
-        CardError::Malformed("GET CHALLENGE did not answer 8 bytes".into())
-    })?;
+    let rnd_icc: [u8; 8] = challenge
+        .as_slice()
+        .try_into()
+        .map_err(|_| CardError::Malformed("GET CHALLENGE did not answer 8 bytes".into()))?;
     let mut rnd_ifd = [0u8; 8];
     let mut k_ifd = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut rnd_ifd);
@@ -237,7 +241,9 @@ fn sm_read<T: Transmit>(
             let plain = sm::unwrap(ks, &data);
             data.zeroize();
             plain.map(Some).map_err(|why| {
-                CardError::Malformed(format!("{during}: the encrypted answer does not open ({why:?})"))
+                CardError::Malformed(format!(
+                    "{during}: the encrypted answer does not open ({why:?})"
+                ))
             })
         }
         Ok((0x6A82, _)) => Ok(None),
@@ -278,7 +284,11 @@ fn read_opened<T: Transmit>(
     kind: CardKind,
     options: &ReadOptions,
 ) -> Result<ResidenceRead, CardError> {
-    expect_ok(card, &select_by_aid(&RESIDENCE_DF1_AID), "SELECT of the 在留カード's DF1")?;
+    expect_ok(
+        card,
+        &select_by_aid(&RESIDENCE_DF1_AID),
+        "SELECT of the 在留カード's DF1",
+    )?;
     let data = sm_read(card, ks, 0x07, true, "READ BINARY of DF1 EF03")?;
     let mut read = ResidenceRead {
         kind,
@@ -305,7 +315,11 @@ fn read_opened<T: Transmit>(
             return Err(CardError::ExpiredStay);
         }
     }
-    expect_ok(card, &select_by_aid(&RESIDENCE_DF2_AID), "SELECT of the 在留カード's DF2")?;
+    expect_ok(
+        card,
+        &select_by_aid(&RESIDENCE_DF2_AID),
+        "SELECT of the 在留カード's DF2",
+    )?;
     let mut back = sm_read(card, ks, 0x01, false, "READ BINARY of DF2 EF01")?.ok_or(
         CardError::UnexpectedStatus {
             sw: 0x6A82,
@@ -401,13 +415,15 @@ fn latest_back_entry(raw: &[u8]) -> Result<Option<(Date, String)>, CardError> {
     for (tag, value) in items {
         match tag {
             0xD2 => {
-                date = Some(if value.is_empty() || value.iter().all(|b| *b == b' ' || *b == 0) {
-                    None
-                } else {
-                    Some(Date::parse_compact(value).ok_or_else(|| {
-                        CardError::Malformed("DF2 EF01 追記日 (D2) is not YYYYMMDD".into())
-                    })?)
-                });
+                date = Some(
+                    if value.is_empty() || value.iter().all(|b| *b == b' ' || *b == 0) {
+                        None
+                    } else {
+                        Some(Date::parse_compact(value).ok_or_else(|| {
+                            CardError::Malformed("DF2 EF01 追記日 (D2) is not YYYYMMDD".into())
+                        })?)
+                    },
+                );
             }
             0xD4 => {
                 let text = std::str::from_utf8(value)
@@ -441,7 +457,11 @@ mod tests {
     #[test]
     fn the_newest_back_entry_wins_and_an_empty_back_gives_none() {
         let mut raw = Vec::new();
-        for (d, a) in [("20260511", "新"), ("20240101", "旧"), ("20260511", "同日後")] {
+        for (d, a) in [
+            ("20260511", "新"),
+            ("20240101", "旧"),
+            ("20260511", "同日後"),
+        ] {
             raw.extend([0xD2, 8]);
             raw.extend(d.as_bytes());
             raw.extend([0xD3, 6]);
@@ -451,8 +471,15 @@ mod tests {
             raw.extend(a.as_bytes());
         }
         let (date, address) = latest_back_entry(&raw).unwrap().unwrap();
-        assert_eq!((date, address.as_str()), (Date::new(2026, 5, 11).unwrap(), "同日後"));
-        assert!(latest_back_entry(&[0xD2, 0, 0xD3, 0, 0xD4, 0]).unwrap().is_none());
+        assert_eq!(
+            (date, address.as_str()),
+            (Date::new(2026, 5, 11).unwrap(), "同日後")
+        );
+        assert!(
+            latest_back_entry(&[0xD2, 0, 0xD3, 0, 0xD4, 0])
+                .unwrap()
+                .is_none()
+        );
         assert!(latest_back_entry(&[]).unwrap().is_none());
     }
 

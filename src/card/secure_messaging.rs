@@ -190,11 +190,7 @@ pub fn check_icc_answer(
 
 /// The card's side: check the reader's E.IFD ‖ M.IFD against the challenge it gave; the
 /// reader's RND.IFD and K.IFD when it holds. `None` for a wrong card number (the MAC fails).
-pub fn check_ifd_data(
-    kenc: &Key16,
-    data: &[u8],
-    rnd_icc: &[u8; 8],
-) -> Option<([u8; 8], Key16)> {
+pub fn check_ifd_data(kenc: &Key16, data: &[u8], rnd_icc: &[u8; 8]) -> Option<([u8; 8], Key16)> {
     if data.len() != 40 || retail_mac(kenc, &data[..32]) != data[32..] {
         return None;
     }

@@ -345,7 +345,11 @@ fn residence_json(read: &ResidenceRead) -> String {
 fn print_residence(read: &ResidenceRead) {
     use crate::card::basic_four::visible;
     let missing = "(only on the face image: not read)";
-    println!("カード    {} (generation {})", read.kind.name_ja(), read.generation);
+    println!(
+        "カード    {} (generation {})",
+        read.kind.name_ja(),
+        read.generation
+    );
     println!("氏名      {missing}");
     match &read.address {
         Some(a) => println!("住居地    {} (written on the back)", visible(a)),

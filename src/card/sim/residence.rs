@@ -362,7 +362,10 @@ impl SimResidence {
         let mut df1 = vec![
             (0x05, tlv(0xD0, &vec![0u8; FACE_IMAGE_SIZE])),
             // The photo: never read by the kiosk; a few bytes of a JPEG 2000 signature.
-            (0x06, tlv(0xD1, &[0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20])),
+            (
+                0x06,
+                tlv(0xD1, &[0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20]),
+            ),
         ];
         if p.generation == 2 {
             df1.push((0x07, data_file(p)));
@@ -372,10 +375,7 @@ impl SimResidence {
         SimResidence {
             kenc: sm::access_key(&card_number),
             card_number,
-            mf: vec![
-                (0x0B, tlv(0xC0, b"1.50")),
-                (0x0A, tlv(0xC1, which)),
-            ],
+            mf: vec![(0x0B, tlv(0xC0, b"1.50")), (0x0A, tlv(0xC1, which))],
             df1,
             df2: vec![(0x01, back_file(p))],
             df3: vec![(0x02, signature)],
@@ -519,7 +519,11 @@ impl SimResidence {
             return vec![0x6A, 0x82];
         };
         let le = usize::from(u16::from_be_bytes([*hi, *lo]));
-        let take = if le == 0 { file.len() } else { le.min(file.len()) };
+        let take = if le == 0 {
+            file.len()
+        } else {
+            le.min(file.len())
+        };
         let mut out = sm::wrap(&ks, &file[..take]);
         out.extend(OK);
         out
@@ -588,10 +592,17 @@ address = "愛知県春日井市中央通１丁目８８番地"
     #[test]
     fn bad_profiles_name_the_field_not_the_value() {
         let bad = PROFILE.replace("UD48213597VN", "ud4821359");
-        let err = ResidenceProfile::parse(&bad, "test").unwrap_err().to_string();
-        assert!(err.contains("card_number") && !err.contains("ud48"), "{err}");
+        let err = ResidenceProfile::parse(&bad, "test")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("card_number") && !err.contains("ud48"),
+            "{err}"
+        );
         let spr = PROFILE.replace("\"residence-card\"", "\"special-permanent-resident\"");
-        let err = ResidenceProfile::parse(&spr, "test").unwrap_err().to_string();
+        let err = ResidenceProfile::parse(&spr, "test")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("expiry"), "{err}");
     }
 
