@@ -105,9 +105,7 @@ pub fn decrypt(key: &Key16, data: &[u8]) -> Option<Vec<u8>> {
         let mut b = Block::<TdesEde2>::default();
         b.0.copy_from_slice(block);
         cipher.decrypt_block(&mut b);
-        for i in 0..8 {
-            out.push(b.0[i] ^ chain[i]);
-        }
+        out.extend(b.0.iter().zip(&chain).map(|(x, c)| x ^ c));
         chain.copy_from_slice(block);
         b.0.zeroize();
     }
@@ -121,8 +119,8 @@ pub fn retail_mac(key: &Key16, data: &[u8]) -> [u8; 8] {
     let padded = pad(data);
     let mut h = Block::<Des>::default();
     for block in padded.chunks_exact(8) {
-        for i in 0..8 {
-            h.0[i] ^= block[i];
+        for (h, x) in h.0.iter_mut().zip(block) {
+            *h ^= x;
         }
         k1.encrypt_block(&mut h);
     }
