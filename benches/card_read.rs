@@ -1,6 +1,9 @@
 //! One complete card read — SELECT, tries, VERIFY, EF 0002, integrity (EF 0003, EF 0004 and
 //! both RSA checks) — over a real pcscd and vpcd, and the same in-process for comparison.
 //!
+//! A 在留カード read (card number, mutual authentication, secure messaging, DF1 EF03 and DF2
+//! EF01) over the same pcscd and vpcd: `card_read_over_vpcd/residence-standard`.
+//!
 //! `cargo bench --bench card_read`. The APDU count per read is printed before the timings.
 
 use std::hint::black_box;
@@ -9,8 +12,8 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group};
 use kakanai::card::pcsc_reader;
 use kakanai::card::sim::vpcd::{Faults, InsertedCard};
-use kakanai::card::sim::{CardProfile, SimCard, SimKeys};
-use kakanai::card::{Credential, ReadOptions, TrustAnchors, read_basic_four};
+use kakanai::card::sim::{CardProfile, ResidenceProfile, SimCard, SimKeys, SimResidence};
+use kakanai::card::{Credential, ReadOptions, TrustAnchors, read_basic_four, read_residence};
 use kakanai::testbed::Pcscd;
 use myna_card::Card;
 
@@ -26,6 +29,7 @@ fn options(keys: &SimKeys) -> ReadOptions {
     anchors.push(keys.anchor());
     ReadOptions {
         accept_expired_licence: false,
+        accept_expired_residence_card: false,
         guard_at: 1,
         anchors,
     }
@@ -62,6 +66,31 @@ fn over_vpcd(c: &mut Criterion) {
         inserted.remove().unwrap();
         pcsc_reader::wait_for_removal(READER, Duration::from_secs(5)).unwrap();
     }
+    // The 在留カード: the three SELECTs that tell the kinds apart, then the nine commands
+    // `src/card/residence.rs` lists.
+    let path = format!(
+        "{}/fixtures/cards/residence-standard.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let r = ResidenceProfile::load(std::path::Path::new(&path)).unwrap();
+    let number = Credential::card_number(&r.card_number).unwrap();
+    let inserted =
+        InsertedCard::insert(SimResidence::new(&r), pcscd.ports[0], Faults::default()).unwrap();
+    pcsc_reader::wait_for_card(Some(READER), Duration::from_secs(5)).unwrap();
+    let read_once = || {
+        let (_, mut card) = pcsc_reader::connect(Some(READER)).unwrap();
+        let read = read_residence(&mut card, &number, &options).unwrap();
+        assert!(read.address.is_some());
+        card.into_transport().close().unwrap();
+        read
+    };
+    let before = inserted.card.lock().unwrap().apdus;
+    black_box(read_once());
+    let apdus = inserted.card.lock().unwrap().apdus - before;
+    println!("residence-standard: {apdus} APDUs per read");
+    group.bench_function("residence-standard", |b| b.iter(|| black_box(read_once())));
+    inserted.remove().unwrap();
+    pcsc_reader::wait_for_removal(READER, Duration::from_secs(5)).unwrap();
     group.finish();
 
     // The latency trap of CARD.md: the same read with a card side that leaves Nagle and delayed

@@ -38,6 +38,7 @@ fn app(dir: &Path) -> App {
             idle_timeout_s: 120,
             read: kakanai::card::ReadOptions {
                 accept_expired_licence: false,
+                accept_expired_residence_card: false,
                 guard_at: 1,
                 anchors: kakanai::card::TrustAnchors::none(),
             },

@@ -54,6 +54,7 @@ fn session(c: &mut Criterion) {
     anchors.push(keys.anchor());
     let options = ReadOptions {
         accept_expired_licence: false,
+        accept_expired_residence_card: false,
         guard_at: 1,
         anchors,
     };

@@ -235,6 +235,10 @@ pub struct CardConfig {
     /// that it expired either way). Off: the read stops before the PIN and sends the resident
     /// to the clerk.
     pub accept_expired_licence: bool,
+    /// Whether a 在留カード whose period of stay has ended may still be read (the clerk is
+    /// shown that it ended either way: a resident who applied for a renewal in time may stay
+    /// while it is decided). Off: the read stops and sends the resident to the clerk.
+    pub accept_expired_residence_card: bool,
 }
 
 impl Default for Config {
@@ -260,6 +264,7 @@ impl Default for CardConfig {
             trust_anchors: Vec::new(),
             trust_jlis_test_cards: false,
             accept_expired_licence: false,
+            accept_expired_residence_card: false,
         }
     }
 }
@@ -420,6 +425,7 @@ impl Config {
         Ok(ReadOptions {
             guard_at: self.card.guard_at,
             accept_expired_licence: self.card.accept_expired_licence,
+            accept_expired_residence_card: self.card.accept_expired_residence_card,
             anchors,
         })
     }

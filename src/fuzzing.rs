@@ -46,6 +46,7 @@ impl myna_card::Transmit for Chaos<'_> {
 pub fn card_exchange(data: &[u8]) {
     let options = ReadOptions {
         accept_expired_licence: false,
+        accept_expired_residence_card: false,
         guard_at: 1,
         anchors: TrustAnchors::jlis(true),
     };

@@ -159,6 +159,7 @@ fn wrong_pins_count_down_and_the_guard_keeps_the_last_try() {
     // With the guard off (a clerk at the counter), the last wrong try blocks the card.
     let no_guard = ReadOptions {
         accept_expired_licence: false,
+        accept_expired_residence_card: false,
         guard_at: 0,
         ..opts
     };
@@ -275,6 +276,7 @@ fn the_bundled_anchor_file_matches_the_bundled_test_ca() {
     );
     let opts = ReadOptions {
         accept_expired_licence: false,
+        accept_expired_residence_card: false,
         guard_at: 1,
         anchors,
     };

@@ -26,7 +26,7 @@ fn licences() -> Vec<(PathBuf, LicenceProfile)> {
         .into_iter()
         .filter_map(|(path, p)| match p {
             AnyProfile::Licence(l) => Some((path, l)),
-            AnyProfile::MyNumber(_) => None,
+            AnyProfile::MyNumber(_) | AnyProfile::Residence(_) => None,
         })
         .collect();
     assert!(licences.len() >= 3, "at least three licence profiles");

@@ -107,6 +107,7 @@ fn a_wrong_pin_counts_down_to_the_guard_and_then_to_blocked() {
     );
     let no_guard = ReadOptions {
         accept_expired_licence: false,
+        accept_expired_residence_card: false,
         guard_at: 0,
         ..options()
     };

@@ -81,6 +81,7 @@ fn mirror(dir: &Path) -> App {
             read: {
                 let mut o = kakanai::card::ReadOptions {
                     accept_expired_licence: false,
+                    accept_expired_residence_card: false,
                     guard_at: 1,
                     anchors: kakanai::card::TrustAnchors::none(),
                 };

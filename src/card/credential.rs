@@ -66,6 +66,36 @@ impl Credential {
         })
     }
 
+    /// The 12-character number printed on a 在留カード / 特別永住者証明書 (2 letters, 8 digits,
+    /// 2 letters on today's cards; any of A–Z and 0–9 is taken, lower case as upper case, so the
+    /// shape check never refuses a real number). Spaces and hyphens a resident may type are
+    /// dropped.
+    pub fn card_number(text: &str) -> Result<Self, CardError> {
+        let mut number: String = text
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}'))
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let ok = number.len() == super::secure_messaging::CARD_NUMBER_LEN
+            && number
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        let value = if ok {
+            Pin::new(number.as_bytes()).ok()
+        } else {
+            None
+        };
+        zeroize::Zeroize::zeroize(&mut number);
+        let value = value.ok_or(CardError::InvalidCredential {
+            key: Key::CardNumber,
+            reason: "the card number is 12 letters and digits",
+        })?;
+        Ok(Credential {
+            key: Key::CardNumber,
+            value,
+        })
+    }
+
     /// Which key this is presented to.
     pub fn key(&self) -> Key {
         self.key

@@ -18,6 +18,9 @@ pub enum Key {
     CodeB,
     /// The 運転免許証's 暗証番号1 (4 digits). Blocked, it is reset only at a police station.
     LicencePin,
+    /// The 12-character number printed on a 在留カード / 特別永住者証明書. The card counts no
+    /// tries for it (在留カード等仕様書): it never blocks.
+    CardNumber,
 }
 
 impl Key {
@@ -27,6 +30,7 @@ impl Key {
             Key::Pin => "secret.pin",
             Key::CodeB => "secret.code_b",
             Key::LicencePin => "secret.licence_pin",
+            Key::CardNumber => "secret.card_number",
         }
     }
 
@@ -38,6 +42,7 @@ impl Key {
             Key::LicencePin => {
                 "at a police station (運転免許センター or 警察署), not at this office"
             }
+            Key::CardNumber => "nowhere: the card number is never blocked",
         }
     }
 }
@@ -48,6 +53,7 @@ impl fmt::Display for Key {
             Key::Pin => "PIN",
             Key::CodeB => "照合番号B",
             Key::LicencePin => "運転免許証 PIN1",
+            Key::CardNumber => "在留カード card number",
         })
     }
 }
@@ -82,6 +88,24 @@ pub enum CardError {
         "the 運転免許証 has expired, and this office does not accept an expired licence ([card] accept_expired_licence); please see the clerk"
     )]
     ExpiredLicence,
+    /// The card number typed does not open this 在留カード / 特別永住者証明書. The card counts
+    /// nothing, so there is no lockout; the kiosk still stops after a few (see the clerk).
+    #[error(
+        "the card number does not match this card; check the 12 characters printed on it (the card counts no tries: nothing was locked)"
+    )]
+    WrongCardNumber,
+    /// The reader (or its driver) passes no extended APDUs, which every secure-messaging read
+    /// of a 在留カード is.
+    #[error(
+        "this card reader cannot read a 在留カード or 特別永住者証明書: it passes no extended APDUs; use a reader that does (most USB NFC readers with a CCID driver do), or see the clerk"
+    )]
+    NoExtendedApdus,
+    /// The period of stay on a 在留カード has ended and `[card] accept_expired_residence_card`
+    /// is off.
+    #[error(
+        "the period of stay on this 在留カード has ended, and this office does not accept it ([card] accept_expired_residence_card); please see the clerk"
+    )]
+    ExpiredStay,
     /// Another program holds the card exclusively.
     #[error("the card is in use by another program; close it and try again")]
     CardBusy,
@@ -210,6 +234,9 @@ impl CardError {
                 Text::new("error.card.kind_not_readable").arg("what", what)
             }
             CardError::ExpiredLicence => Text::new("error.card.expired_licence"),
+            CardError::WrongCardNumber => Text::new("error.card.wrong_card_number"),
+            CardError::NoExtendedApdus => Text::new("error.card.no_extended_apdus"),
+            CardError::ExpiredStay => Text::new("error.card.expired_stay"),
             CardError::LastTryGuarded { key, tries_left } => Text::new("error.card.guarded")
                 .arg_key("key", key.catalog_key())
                 .arg("n", tries_left),
@@ -233,6 +260,8 @@ impl CardError {
                 | CardError::LastTryGuarded { .. }
                 | CardError::KindNotReadable(_)
                 | CardError::ExpiredLicence
+                | CardError::NoExtendedApdus
+                | CardError::ExpiredStay
                 | CardError::Malformed(_)
                 | CardError::UnexpectedStatus { .. }
         )

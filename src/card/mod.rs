@@ -3,7 +3,8 @@
 //! - [`read`]: the read over any APDU transport (myna-card's `Transmit`): select, tries, the
 //!   lockout guard, VERIFY, EF 0002, the integrity check; [`read::read_any`] for every kind.
 //! - [`kind`]: which card it is, by what it answers; [`licence`]: the 運転免許証, with
-//!   [`jis`] for its JIS X 0208 text and era dates.
+//!   [`jis`] for its JIS X 0208 text and era dates; [`residence`]: the 在留カード and the
+//!   特別永住者証明書, opened by the card number through [`secure_messaging`].
 //! - [`pcsc_reader`] and [`monitor`]: real readers through pcscd.
 //! - [`sim`]: the simulated card, in-process or behind pcscd's virtual reader.
 //!
@@ -19,6 +20,8 @@ pub mod licence;
 pub mod monitor;
 pub mod pcsc_reader;
 pub mod read;
+pub mod residence;
+pub mod secure_messaging;
 pub mod sim;
 
 pub use basic_four::{BasicFour, Date, Sex};
@@ -28,4 +31,6 @@ pub use integrity::{TrustAnchor, TrustAnchors, Unverified, Verification};
 pub use kind::CardKind;
 pub use read::{
     CardRead, ReadNotes, ReadOptions, Tries, probe, probe_any, read_any, read_basic_four,
+    read_residence,
 };
+pub use residence::ResidenceRead;

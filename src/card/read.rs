@@ -32,8 +32,9 @@ use super::basic_four::{BasicFour, Date, Sex};
 use super::credential::Credential;
 use super::error::{CardError, Key};
 use super::integrity::{TrustAnchors, Unverified, Verification};
-use super::kind::{CardKind, detect_other};
+use super::kind::{CardKind, detect, detect_other};
 use super::licence;
+use super::residence::{self, ResidenceRead};
 
 /// How a read is guarded and checked.
 #[derive(Debug, Clone)]
@@ -46,6 +47,9 @@ pub struct ReadOptions {
     /// `[card] accept_expired_licence`: whether an expired 運転免許証 may still be used (the
     /// clerk is shown that it expired either way). Off by default: the read stops before its PIN.
     pub accept_expired_licence: bool,
+    /// `[card] accept_expired_residence_card`: whether a 在留カード whose period of stay ended
+    /// may still be read (the clerk is told either way). Off by default.
+    pub accept_expired_residence_card: bool,
 }
 
 impl Default for ReadOptions {
@@ -54,6 +58,7 @@ impl Default for ReadOptions {
             guard_at: 1,
             anchors: TrustAnchors::jlis(false),
             accept_expired_licence: false,
+            accept_expired_residence_card: false,
         }
     }
 }
@@ -79,6 +84,7 @@ impl Tries {
             Key::Pin => self.pin,
             Key::CodeB => self.code_b,
             Key::LicencePin => self.pin,
+            Key::CardNumber => None,
         }
     }
 }
@@ -168,6 +174,29 @@ pub fn read_any<T: Transmit>(
     }
 }
 
+/// Read a 在留カード or 特別永住者証明書 with its card number ([`Credential::card_number`]).
+/// Any other card is refused before anything is sent to it but the SELECTs that tell the kinds
+/// apart. The read is not a [`CardRead`]: it has no 氏名 (only in the face image) and gives
+/// birth date and sex only on a second-generation card ([`ResidenceRead`]).
+pub fn read_residence<T: Transmit>(
+    card: &mut Card<T>,
+    credential: &Credential,
+    options: &ReadOptions,
+) -> Result<ResidenceRead, CardError> {
+    match detect(card.transport_mut())? {
+        CardKind::ResidenceCard | CardKind::SpecialPermanentResident => {
+            residence::read(card.transport_mut(), credential, options)
+        }
+        kind => {
+            info!(kind = kind.slug(), "card.residence.other_kind");
+            Err(CardError::InvalidCredential {
+                key: Key::CardNumber,
+                reason: "this card is not a 在留カード or 特別永住者証明書: it does not open with a card number",
+            })
+        }
+    }
+}
+
 /// Read the basic four fields with a PIN or 照合番号B.
 pub fn read_basic_four<T: Transmit>(
     card: &mut Card<T>,
@@ -251,6 +280,12 @@ fn tries<T: Transmit>(ap: &mut TextAp<'_, T>, key: Key) -> Result<Option<u8>, Ca
     let ef = match key {
         Key::Pin | Key::LicencePin => ef::PIN,
         Key::CodeB => ef::CODE_B,
+        Key::CardNumber => {
+            return Err(CardError::InvalidCredential {
+                key,
+                reason: "the My Number card has no card-number key",
+            });
+        }
     };
     // SELECT the key's EF, then VERIFY without data: the counter, no try spent.
     match ap.retries(ef) {

@@ -12,9 +12,10 @@ use zeroize::Zeroize;
 use super::exit;
 use crate::card::sim::vpcd::VirtualCard;
 use crate::card::sim::vpcd::{self, Ended, Faults, Stop};
-use crate::card::sim::{AnyProfile, SimCard, SimKeys, SimLicence};
+use crate::card::sim::{AnyProfile, SimCard, SimKeys, SimLicence, SimResidence};
 use crate::card::{
-    CardError, CardRead, Credential, Date, ReadOptions, TrustAnchors, pcsc_reader, read_any,
+    CardError, CardRead, Credential, Date, Key, ReadOptions, ResidenceRead, TrustAnchors,
+    pcsc_reader, read_any, read_residence,
 };
 use crate::config::Config;
 
@@ -166,7 +167,23 @@ fn credential_from_stdin(code_b: bool) -> Result<Credential, CardError> {
         })?;
         Credential::code_b(birth, expiry, &code)
     } else {
-        Credential::pin(&next("暗証番号 / PIN (4 digits): "))
+        let mut value = next(
+            "暗証番号 / PIN (4 digits), or the 在留カード's card number (12 letters and digits): ",
+        );
+        // Twelve characters are a 在留カード's card number; anything else is taken as a PIN
+        // (whose shape check says what is wrong).
+        let is_card_number = value
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}'))
+            .count()
+            == 12;
+        let credential = if is_card_number {
+            Credential::card_number(&value)
+        } else {
+            Credential::pin(&value)
+        };
+        value.zeroize();
+        credential
     }
 }
 
@@ -196,7 +213,7 @@ fn read(
     mut options: ReadOptions,
     wait: Duration,
 ) -> i32 {
-    let result = match sim {
+    let result: Result<Outcome, CardError> = match sim {
         Some(path) => {
             let profile = match AnyProfile::load(path) {
                 Ok(p) => p,
@@ -209,32 +226,43 @@ fn read(
                 AnyProfile::MyNumber(p) => {
                     let mut sim = SimCard::new(&p, &keys);
                     drop(p);
-                    credential
-                        .and_then(|c| read_any(&mut Card::new(&mut sim), c.as_ref(), &options))
+                    credential.and_then(|c| read_outcome(&mut Card::new(&mut sim), c, &options))
                 }
                 AnyProfile::Licence(p) => {
                     let mut sim = SimLicence::new(&p);
                     drop(p);
-                    credential
-                        .and_then(|c| read_any(&mut Card::new(&mut sim), c.as_ref(), &options))
+                    credential.and_then(|c| read_outcome(&mut Card::new(&mut sim), c, &options))
+                }
+                AnyProfile::Residence(p) => {
+                    let mut sim = SimResidence::new(&p);
+                    drop(p);
+                    credential.and_then(|c| read_outcome(&mut Card::new(&mut sim), c, &options))
                 }
             }
         }
         None => pcsc_reader::wait_for_card(reader.as_deref(), wait).and_then(|name| {
             let credential = optional_credential_from_stdin(code_b)?;
             let (_, mut card) = pcsc_reader::connect(Some(&name))?;
-            let read = read_any(&mut card, credential.as_ref(), &options);
+            let read = read_outcome(&mut card, credential, &options);
             // Power off now, so the verified status is gone before we print anything.
             let _ = card.into_transport().close();
             read
         }),
     };
     match result {
-        Ok(read) => {
+        Ok(Outcome::Basic(read)) => {
             if json {
                 println!("{}", escape_invisible_json(&to_json(&read)));
             } else {
                 print_human(&read);
+            }
+            exit::OK
+        }
+        Ok(Outcome::Residence(read)) => {
+            if json {
+                println!("{}", escape_invisible_json(&residence_json(&read)));
+            } else {
+                print_residence(&read);
             }
             exit::OK
         }
@@ -243,13 +271,110 @@ fn read(
                 CardError::WrongPin { .. } => exit::WRONG_PIN,
                 CardError::Blocked { .. }
                 | CardError::LastTryGuarded { .. }
-                | CardError::ExpiredLicence => exit::SEE_CLERK,
+                | CardError::ExpiredLicence
+                | CardError::ExpiredStay
+                | CardError::NoExtendedApdus => exit::SEE_CLERK,
+                CardError::WrongCardNumber => exit::WRONG_PIN,
                 CardError::InvalidCredential { .. } => exit::USAGE,
                 _ => exit::FAILED,
             };
             fail(&e.to_string(), code)
         }
     }
+}
+
+/// What `card read` read: the basic four, or a 在留カード's fields (no name: only in the face
+/// image).
+enum Outcome {
+    Basic(CardRead),
+    Residence(ResidenceRead),
+}
+
+/// A card number goes to the 在留カード read, anything else (or nothing) to [`read_any`].
+fn read_outcome<T: myna_card::Transmit>(
+    card: &mut Card<T>,
+    credential: Option<Credential>,
+    options: &ReadOptions,
+) -> Result<Outcome, CardError> {
+    match credential {
+        Some(c) if c.key() == Key::CardNumber => {
+            read_residence(card, &c, options).map(Outcome::Residence)
+        }
+        c => read_any(card, c.as_ref(), options).map(Outcome::Basic),
+    }
+}
+
+/// The same keys as [`to_json`] plus the 在留カード's own; a value the card does not hold as
+/// data is null (missing, never guessed), and `missing` lists them for the caller to ask.
+fn residence_json(read: &ResidenceRead) -> String {
+    let mut missing = vec!["name"];
+    if read.address.is_none() {
+        missing.push("address");
+    }
+    if read.birth_date.is_none() {
+        missing.push("birth_date");
+    }
+    if read.sex.is_none() {
+        missing.push("sex");
+    }
+    serde_json::json!({
+        "name": null,
+        "family_name": null,
+        "given_name": null,
+        "address": read.address,
+        "birth_date": read.birth_date.map(|d| d.iso()),
+        "birth_date_wareki": read.birth_date.map(crate::wareki::format_kanji),
+        "sex": read.sex.and_then(|s| s.digit().to_digit(10)),
+        "sex_label": read.sex.map(|s| s.label_ja()),
+        "kind": read.kind.slug(),
+        "generation": read.generation,
+        "nationality": read.nationality,
+        "stay_expiry": read.stay_expiry.map(|d| d.iso()),
+        "gaiji": 0,
+        "expired": read.expired,
+        "address_changed": read.address.is_some(),
+        "address_date": read.address_date.map(|d| d.iso()),
+        "missing": missing,
+        "verification": "unverified",
+        "verification_detail": read.verification.to_string(),
+        "needs_clerk_check": true,
+    })
+    .to_string()
+}
+
+fn print_residence(read: &ResidenceRead) {
+    use crate::card::basic_four::visible;
+    let missing = "(only on the face image: not read)";
+    println!(
+        "カード    {} (generation {})",
+        read.kind.name_ja(),
+        read.generation
+    );
+    println!("氏名      {missing}");
+    match &read.address {
+        Some(a) => println!("住居地    {} (written on the back)", visible(a)),
+        None => println!("住居地    (the back was never written) {missing}"),
+    }
+    match read.birth_date {
+        Some(d) => println!("生年月日  {} ({})", crate::wareki::format_kanji(d), d.iso()),
+        None => println!("生年月日  {missing}"),
+    }
+    match read.sex {
+        Some(s) => println!("性別      {} ({})", s.label_ja(), s.digit()),
+        None => println!("性別      {missing}"),
+    }
+    if let Some(n) = &read.nationality {
+        println!("国籍・地域 {}", visible(n));
+    }
+    match read.stay_expiry {
+        Some(d) => println!("在留期間  until {}", d.iso()),
+        None if read.generation == 2 => println!("在留期間  (no end: 永住者 or 特別永住者)"),
+        None => println!("在留期間  {missing}"),
+    }
+    if read.expired {
+        println!("注意      the period of stay has ended (the office's setting accepts the card)");
+    }
+    println!("検証      {}", read.verification);
 }
 
 /// JSON with invisible formatting characters written as `\uXXXX` escapes: the same string to a
@@ -340,6 +465,11 @@ fn serve(profile: &Path, port: u16) -> i32 {
         }
         Ok(AnyProfile::Licence(p)) => {
             let card = SimLicence::new(&p);
+            drop(p);
+            serve_card(Mutex::new(card), port)
+        }
+        Ok(AnyProfile::Residence(p)) => {
+            let card = SimResidence::new(&p);
             drop(p);
             serve_card(Mutex::new(card), port)
         }

@@ -1075,6 +1075,8 @@ impl Kiosk {
                         match key {
                             Key::Pin | Key::LicencePin => t.pin = tries_left,
                             Key::CodeB => t.code_b = tries_left,
+                            // The 在留カード counts no tries.
+                            Key::CardNumber => {}
                         }
                     }
                 }

@@ -25,6 +25,7 @@ pub fn options() -> ReadOptions {
     anchors.push(keys().anchor());
     ReadOptions {
         accept_expired_licence: false,
+        accept_expired_residence_card: false,
         guard_at: 1,
         anchors,
     }

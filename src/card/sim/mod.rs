@@ -10,9 +10,11 @@ pub mod files;
 pub mod keys;
 pub mod licence;
 pub mod profile;
+pub mod residence;
 pub mod vpcd;
 
 pub use card::SimCard;
 pub use keys::SimKeys;
 pub use licence::{LicenceProfile, SimLicence};
 pub use profile::{AnyProfile, CardKind, CardProfile, ProfileError};
+pub use residence::{ResidenceProfile, SimResidence};

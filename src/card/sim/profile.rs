@@ -149,7 +149,7 @@ impl CardProfile {
             Some("other") => CardKind::Other,
             Some(_) => {
                 return Err(err(
-                    "kind: must be \"mynumber\", \"other\" or \"drivers-licence\"".into(),
+                    "kind: must be \"mynumber\", \"other\", \"drivers-licence\", \"residence-card\" or \"special-permanent-resident\"".into(),
                 ));
             }
         };
@@ -204,7 +204,7 @@ impl CardProfile {
             .into_iter()
             .filter_map(|(path, p)| match p {
                 AnyProfile::MyNumber(p) => Some((path, p)),
-                AnyProfile::Licence(_) => None,
+                AnyProfile::Licence(_) | AnyProfile::Residence(_) => None,
             })
             .collect())
     }
@@ -218,6 +218,8 @@ pub enum AnyProfile {
     MyNumber(CardProfile),
     /// `kind = "drivers-licence"`.
     Licence(super::licence::LicenceProfile),
+    /// `kind = "residence-card"` or `"special-permanent-resident"`.
+    Residence(super::residence::ResidenceProfile),
 }
 
 impl AnyProfile {
@@ -229,6 +231,9 @@ impl AnyProfile {
         match kind.as_deref() {
             Some("drivers-licence") => {
                 super::licence::LicenceProfile::parse(text, origin).map(AnyProfile::Licence)
+            }
+            Some("residence-card" | "special-permanent-resident") => {
+                super::residence::ResidenceProfile::parse(text, origin).map(AnyProfile::Residence)
             }
             _ => CardProfile::parse(text, origin).map(AnyProfile::MyNumber),
         }
