@@ -1,6 +1,7 @@
 //! Message catalogs: every string a person reads on the kiosk — a screen, the clerk's reason
-//! for a failure, an admin result — comes from `assets/i18n/ja.toml` or `assets/i18n/en.toml`,
-//! never from a literal in a view or an error type. Japanese is the reference; the resident
+//! for a failure, an admin result — comes from a catalog in `assets/i18n/` (`ja.toml` and
+//! `en.toml` complete, the other languages' the resident keys only), never from a literal in a
+//! view or an error type. Japanese is the reference; the resident
 //! screens use やさしい日本語 (short sentences, spaces between phrases, ruby-free words a child or
 //! a newcomer can read). A key missing from a catalog shows as `⟦key⟧`, which the screenshot
 //! tests look for.
@@ -66,6 +67,22 @@ impl Language {
         self.0
     }
 
+    /// The language's name in itself, as the idle screen offers it (no flags: a flag is a
+    /// country, not a language).
+    pub fn native_name(self) -> &'static str {
+        match self.0 {
+            "ja" => "日本語",
+            "ja-x-easy" => "やさしい日本語",
+            "en" => "English",
+            "zh" => "中文（简体）",
+            "ko" => "한국어",
+            "vi" => "Tiếng Việt",
+            "pt" => "Português (Brasil)",
+            "tl" => "Tagalog",
+            _ => "नेपाली",
+        }
+    }
+
     /// Japanese or やさしい日本語: the Japanese catalog, and the ふりがな toggle.
     pub fn is_japanese(self) -> bool {
         self == Language::JA || self == Language::EASY_JA
@@ -85,25 +102,103 @@ impl Language {
 const JA: &str = include_str!("../assets/i18n/ja.toml");
 const EN: &str = include_str!("../assets/i18n/en.toml");
 
+/// The other catalogs, resident keys only ([`is_resident_key`]); each says in its header which
+/// keys it leaves out and that no native speaker has reviewed it yet.
+const OTHERS: [(Language, &str); 6] = [
+    (Language::ZH, include_str!("../assets/i18n/zh.toml")),
+    (Language::KO, include_str!("../assets/i18n/ko.toml")),
+    (Language::VI, include_str!("../assets/i18n/vi.toml")),
+    (Language::PT, include_str!("../assets/i18n/pt.toml")),
+    (Language::TL, include_str!("../assets/i18n/tl.toml")),
+    (Language::NE, include_str!("../assets/i18n/ne.toml")),
+];
+
+/// The key prefixes of what a resident reads on the front screen, in every language: the idle,
+/// choose, card, PIN, 照合番号B, confirm, question, preview, done and see-the-clerk screens,
+/// their buttons and keyboards, the busy and countdown overlays, the step indicator, and the
+/// names of forms, categories and purposes. Clerk, admin, doctor and error keys are for the
+/// Japanese back screen and are not here (except the few in [`RESIDENT_KEYS`]).
+pub const RESIDENT_PREFIXES: [&str; 21] = [
+    "nav.",
+    "idle.",
+    "choose.",
+    "place.",
+    "pin.",
+    "code_b.",
+    "key.",
+    "field.",
+    "sex.",
+    "confirm.",
+    "q.",
+    "preview.",
+    "busy.",
+    "done.",
+    "survey.",
+    "see_clerk.",
+    "countdown.",
+    "step.",
+    "form.",
+    "category.",
+    "purpose.",
+];
+
+/// Single keys outside [`RESIDENT_PREFIXES`] that the resident reads: the header's name, the
+/// clerk-call button and its answer, the front screen while a clerk types, the preview's own
+/// error.
+pub const RESIDENT_KEYS: [&str; 6] = [
+    "app.name",
+    "clerk.call",
+    "clerk.called",
+    "staff.front_title",
+    "staff.front_lead",
+    "error.preview",
+];
+
+/// Whether `key` is read by the resident (and so needs a text in every language). The
+/// see-the-clerk screens' `….clerk` lines are the clerk's half of those screens.
+pub fn is_resident_key(key: &str) -> bool {
+    (RESIDENT_PREFIXES.iter().any(|p| key.starts_with(p)) || RESIDENT_KEYS.contains(&key))
+        && !(key.starts_with("see_clerk.") && key.ends_with(".clerk"))
+}
+
 fn parse(text: &str) -> HashMap<String, String> {
     // The catalogs are compiled in and checked by a unit test, so a parse error cannot reach a
     // kiosk; an empty map (every string shown as its key) is the fallback all the same.
     toml::from_str::<HashMap<String, String>>(text).unwrap_or_default()
 }
 
-/// The catalog of one language (Japanese for both Japanese choices); empty for a language
-/// whose catalog is not written yet, so every string falls back.
+/// The catalog of one language (Japanese for both Japanese choices).
 fn table(language: Language) -> &'static HashMap<String, String> {
-    static JA_T: OnceLock<HashMap<String, String>> = OnceLock::new();
-    static EN_T: OnceLock<HashMap<String, String>> = OnceLock::new();
-    static NONE: OnceLock<HashMap<String, String>> = OnceLock::new();
-    if language.is_japanese() {
-        JA_T.get_or_init(|| parse(JA))
-    } else if language == Language::EN {
-        EN_T.get_or_init(|| parse(EN))
+    static TABLES: OnceLock<HashMap<Language, HashMap<String, String>>> = OnceLock::new();
+    let tables = TABLES.get_or_init(|| {
+        let mut all: HashMap<Language, HashMap<String, String>> =
+            OTHERS.iter().map(|(l, text)| (*l, parse(text))).collect();
+        all.insert(Language::JA, parse(JA));
+        all.insert(Language::EN, parse(EN));
+        all
+    });
+    let own = if language.is_japanese() {
+        Language::JA
     } else {
-        NONE.get_or_init(HashMap::new)
-    }
+        language
+    };
+    tables
+        .get(&own)
+        .unwrap_or_else(|| unreachable!("every language has a catalog"))
+}
+
+/// Every key of the English catalog (the reference for the set of keys), sorted: the glyph
+/// test renders every catalog string, and the UI tests walk the resident keys.
+pub fn keys() -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = table(Language::EN).keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// The string for `key` in `language`'s own catalog only (no fallback), markup and
+/// placeholders as written: `None` when that catalog lacks it.
+pub fn own(language: Language, key: &str) -> Option<&'static str> {
+    table(language).get(key).map(String::as_str)
 }
 
 /// The string for `key` as the catalog holds it, ふりがな markup (`{漢字|かんじ}`) and all:
@@ -345,7 +440,68 @@ mod tests {
             t(Language::EASY_JA, "nav.back"),
             t(Language::JA, "nav.back")
         );
-        assert_eq!(t(Language::NE, "nav.back"), t(Language::EN, "nav.back"));
+        // A clerk key is deliberately absent from the Nepali catalog: English, then Japanese.
+        assert_eq!(own(Language::NE, "clerk.take_over"), None);
+        assert_eq!(
+            t(Language::NE, "clerk.take_over"),
+            t(Language::EN, "clerk.take_over")
+        );
+        assert_eq!(t(Language::NE, "nav.back"), "पछाडि");
+    }
+
+    /// The `{name}` placeholders of a catalog string, sorted (ふりがな markup `{漢字|かんじ}`
+    /// is not a placeholder).
+    fn placeholders(s: &str) -> Vec<String> {
+        let mut out: Vec<String> = s
+            .split('{')
+            .skip(1)
+            .filter_map(|p| p.split_once('}').map(|(name, _)| name.to_owned()))
+            .filter(|name| !name.contains('|'))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn every_resident_key_is_in_every_catalog_with_the_same_placeholders() {
+        let en: HashMap<String, String> = toml::from_str(EN).unwrap();
+        let resident: Vec<&String> = en.keys().filter(|k| is_resident_key(k)).collect();
+        assert!(
+            resident.len() > 150,
+            "only {} resident keys",
+            resident.len()
+        );
+        assert!(!is_resident_key("see_clerk.guard.clerk"));
+        assert!(!is_resident_key("admin.title"));
+        assert!(is_resident_key("clerk.call") && is_resident_key("see_clerk.guard.lead"));
+        for (language, text) in OTHERS {
+            let code = language.as_str();
+            let header: String = text.lines().take(3).collect();
+            assert!(
+                header.contains("NOT YET REVIEWED BY A NATIVE SPEAKER"),
+                "{code}.toml: the header must say it is not yet reviewed"
+            );
+            let own: HashMap<String, String> =
+                toml::from_str(text).unwrap_or_else(|e| panic!("assets/i18n/{code}.toml: {e}"));
+            let missing: Vec<&&String> =
+                resident.iter().filter(|k| !own.contains_key(**k)).collect();
+            assert!(missing.is_empty(), "{code}.toml lacks {missing:?}");
+            for (key, value) in &own {
+                let reference = en
+                    .get(key)
+                    .unwrap_or_else(|| panic!("{code}.toml: {key} is not a key of en.toml"));
+                assert!(
+                    is_resident_key(key),
+                    "{code}.toml: {key} is not a resident key"
+                );
+                assert!(!value.trim().is_empty(), "{code}.toml: {key} is empty");
+                assert_eq!(
+                    placeholders(value),
+                    placeholders(reference),
+                    "{code}.toml: {key} has other placeholders than en.toml"
+                );
+            }
+        }
     }
 
     #[test]
