@@ -81,6 +81,58 @@ fn fonts_of(pdf: &Path) -> Vec<(String, bool, bool)> {
 }
 
 #[test]
+fn forms_check_counts_missing_translations_per_language_and_refuses_a_broken_file() {
+    // Every question and option of the ten templates is translated: no warning.
+    let out = kakanai()
+        .args(["forms", "check", "--dir"])
+        .arg(forms_dir())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !err.contains("warning"), "{err}");
+    // A copy whose Chinese file has one text and a stale key, and no Korean file at all.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for f in std::fs::read_dir(forms_dir()).unwrap().flatten() {
+        if f.path().extension().is_some_and(|x| x == "toml") {
+            std::fs::copy(f.path(), d.join(f.file_name())).unwrap();
+        }
+    }
+    std::fs::create_dir(d.join("i18n")).unwrap();
+    for code in ["vi", "pt", "tl", "ne"] {
+        let from = forms_dir().join("i18n").join(format!("{code}.toml"));
+        std::fs::copy(from, d.join("i18n").join(format!("{code}.toml"))).unwrap();
+    }
+    std::fs::write(
+        d.join("i18n/zh.toml"),
+        "[juminhyo]\nrelation = \"与需要证明的人的关系\"\nno_such_question = \"x\"\n",
+    )
+    .unwrap();
+    let out = forms_cmd(d, "check");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "missing texts are warnings: {err}");
+    assert!(
+        err.contains("warning: zh: 153 question/option text(s) missing"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: ko: 154 question/option text(s) missing"),
+        "{err}"
+    );
+    assert!(!err.contains("warning: vi:"), "{err}");
+    assert!(
+        err.contains("[juminhyo] no_such_question: no such template"),
+        "{err}"
+    );
+    // A file that is not a table of texts is an error naming it and its line.
+    std::fs::write(d.join("i18n/zh.toml"), "[juminhyo]\nrelation = 3\n").unwrap();
+    let out = forms_cmd(d, "check");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("zh.toml:2:"), "{err}");
+}
+
+#[test]
 fn forms_check_passes_on_every_form_and_list_shows_them() {
     let out = kakanai()
         .args(["forms", "check", "--dir"])

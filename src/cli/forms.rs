@@ -87,6 +87,7 @@ pub fn run(command: FormsCommand, config: &crate::config::Config, base: &Path) -
             let dir = forms_dir(dir, config, base);
             let (good, errors) = if files.is_empty() {
                 let (good, errors) = load_dir(&dir);
+                report_translations(&dir, &good);
                 (good.len(), errors)
             } else {
                 files.iter().fold((0, Vec::new()), |(n, mut errs), f| {
@@ -110,6 +111,35 @@ pub fn run(command: FormsCommand, config: &crate::config::Config, base: &Path) -
                 exit::FAILED
             }
         }
+    }
+}
+
+/// Warnings (on stderr, not failures: the text falls back to English, then Japanese) for every
+/// language whose translation file lacks a question's or option's text, with the count and
+/// the first few keys, and for keys in a translation file that match nothing.
+fn report_translations(dir: &Path, templates: &[Template]) {
+    for m in crate::forms::translations::missing(templates) {
+        if m.keys.is_empty() {
+            continue;
+        }
+        let shown: Vec<&str> = m.keys.iter().take(5).map(String::as_str).collect();
+        let more = if m.keys.len() > shown.len() {
+            ", …"
+        } else {
+            ""
+        };
+        eprintln!(
+            "warning: {}: {} question/option text(s) missing in {}/i18n/{}.toml (shown in English instead): {}{more}",
+            m.language.as_str(),
+            m.keys.len(),
+            dir.display(),
+            m.language.as_str(),
+            shown.join(", "),
+        );
+    }
+    let (translations, _) = crate::forms::translations::load(dir);
+    for key in crate::forms::translations::unused(templates, &translations) {
+        eprintln!("warning: {key}: no such template, question or option");
     }
 }
 

@@ -17,6 +17,7 @@ pub mod pdf;
 pub mod preview;
 pub mod qr;
 pub mod template;
+pub mod translations;
 
 pub use answers::Answers;
 pub use fill::{FillError, FillInput, FilledForm, fill};

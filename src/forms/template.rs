@@ -474,17 +474,38 @@ impl QuestionSpec {
 }
 
 impl Localized {
-    /// The text in `language` (Japanese for every language without its own text).
+    /// The text in `language`: its own text (from `forms/i18n/<code>.toml`), else English,
+    /// else Japanese ([`crate::i18n::Language::fallbacks`]).
     pub fn in_language(&self, language: crate::i18n::Language) -> &str {
-        if language == crate::i18n::Language::EN {
-            &self.en
-        } else {
-            &self.ja
-        }
+        use crate::i18n::Language;
+        language
+            .fallbacks()
+            .find_map(|l| match l {
+                Language::JA => Some(self.ja.as_str()),
+                Language::EN => Some(self.en.as_str()),
+                other => self.own(other),
+            })
+            .unwrap_or(&self.ja)
+    }
+
+    /// The text a translation file gave for `language` (not Japanese or English, which are in
+    /// the template itself); `None` when it has none.
+    pub fn own(&self, language: crate::i18n::Language) -> Option<&str> {
+        self.more
+            .iter()
+            .find(|(l, _)| *l == language)
+            .map(|(_, s)| s.as_str())
+    }
+
+    /// Set the text for `language` (from a translation file).
+    pub fn set(&mut self, language: crate::i18n::Language, text: String) {
+        self.more.retain(|(l, _)| *l != language);
+        self.more.push((language, text));
     }
 }
 
-/// ja + en text.
+/// ja + en text, and the other languages' from `forms/i18n/` (never written inline: the
+/// templates' own lines stay Japanese and English).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Localized {
@@ -492,6 +513,9 @@ pub struct Localized {
     pub ja: String,
     /// English.
     pub en: String,
+    /// The other languages, set by [`super::translations::apply`].
+    #[serde(skip)]
+    pub more: Vec<(crate::i18n::Language, String)>,
 }
 
 /// One choice.
@@ -1184,7 +1208,9 @@ pub enum ImageProblem {
 }
 
 /// Every template in a folder, sorted by file name: the good ones, and the errors of the rest.
-/// The kiosk offers the good ones and shows the errors to the administrator.
+/// The kiosk offers the good ones and shows the errors to the administrator. The questions'
+/// and options' texts in the other languages come from the folder's `i18n/<code>.toml`
+/// ([`super::translations`]); a broken translation file is an error too.
 pub fn load_dir(dir: &Path) -> (Vec<Template>, Vec<TemplateError>) {
     let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
@@ -1204,7 +1230,7 @@ pub fn load_dir(dir: &Path) -> (Vec<Template>, Vec<TemplateError>) {
     };
     paths.sort();
     let mut good: Vec<Template> = Vec::new();
-    let mut errors = Vec::new();
+    let (translations, mut errors) = super::translations::load(dir);
     for path in paths {
         match Template::load(&path) {
             Ok(t) if good.iter().any(|g| g.spec.id == t.spec.id) => errors.push(TemplateError {
@@ -1216,5 +1242,6 @@ pub fn load_dir(dir: &Path) -> (Vec<Template>, Vec<TemplateError>) {
             Err(mut e) => errors.append(&mut e),
         }
     }
+    super::translations::apply(&mut good, &translations);
     (good, errors)
 }
