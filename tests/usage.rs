@@ -219,6 +219,42 @@ fn json_export_has_the_same_numbers() {
 }
 
 #[test]
+fn yasashii_nihongo_is_japanese_in_the_sessions_not_in_japanese() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("usage.db");
+    let mut store = Store::open(&db).unwrap();
+    for (i, language) in Language::ALL.into_iter().enumerate() {
+        let mut s = one_session();
+        s.language = language;
+        s.started += i as i64 * 600;
+        s.ended += i as i64 * 600;
+        store.record(&s).unwrap();
+    }
+    drop(store);
+    let out = dir.path().join("x.json");
+    let status = kakanai()
+        .args(["kpi", "export", "--db"])
+        .arg(&db)
+        .args([
+            "--from",
+            "2025-11-01",
+            "--to",
+            "2025-11-30",
+            "--by",
+            "month",
+        ])
+        .args(["--format", "json", "-o"])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(v["rows"][0]["sessions"], serde_json::json!(9.0));
+    // en, zh, ko, vi, pt, tl, ne; not ja, not ja-x-easy.
+    assert_eq!(v["rows"][0]["non_japanese_ui"], serde_json::json!(7.0));
+}
+
+#[test]
 fn merging_counts_each_terminal_once_even_when_an_export_is_given_twice() {
     let dir = tempfile::tempdir().unwrap();
     let mut exports = Vec::new();

@@ -158,7 +158,9 @@ pub struct Row {
     pub staff_operated: u64,
     /// Sessions by identification: none (staff entry), PIN, 照合番号B.
     pub by_identification: [u64; 3],
-    /// Sessions whose UI language was not Japanese.
+    /// Sessions whose UI language was not Japanese: やさしい日本語 (`ja-x-easy`) is Japanese and
+    /// not counted here (the KPI is about residents served in another language; the per-session
+    /// export's language column still tells `ja-x-easy` apart).
     pub non_japanese: u64,
     /// Events by kind, in [`EventKind::ALL`] order.
     pub events: [u64; 9],
@@ -327,7 +329,7 @@ pub fn aggregate(store: &Store, q: &Query) -> Result<BTreeMap<Key, Row>, StoreEr
     let terminal = if q.group.terminal { "s.terminal" } else { "-1" };
     let mode = if q.group.mode { "s.mode" } else { "-1" };
     let key_cols = format!("{period}, {form}, {terminal}, {mode}");
-    let session_cols = "s.ended - s.started, s.outcome, s.assisted, s.mode, s.satisfaction, s.card_read_ms, s.choice_to_print_s, s.identification, s.language <> 'ja'";
+    let session_cols = "s.ended - s.started, s.outcome, s.assisted, s.mode, s.satisfaction, s.card_read_ms, s.choice_to_print_s, s.identification, s.language NOT IN ('ja', 'ja-x-easy')";
     let printed_cols = "p.copies, p.pages, p.filled, p.total";
     let mut accs: std::collections::HashMap<IntKey, Acc> = std::collections::HashMap::new();
     let key_of = |r: &rusqlite::Row| -> rusqlite::Result<IntKey> {

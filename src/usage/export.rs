@@ -11,6 +11,11 @@
 //! Every text cell written starts with a letter or digit, or is neutralised as OWASP
 //! recommends (a leading `'`): a cell starting with `= + - @`, a tab or a CR would be run by
 //! Excel as a formula (`=HYPERLINK(…)`, `=cmd|' /C calc'!A0`).
+//!
+//! `日本語以外の表示件数` (`non_japanese_ui`) counts the sessions a resident ran in a language
+//! other than Japanese: English, 中文, 한국어, Tiếng Việt, Português, Tagalog, नेपाली. やさしい日本語
+//! (`ja-x-easy`) is Japanese and is not counted there; the usage log keeps its own code, so an
+//! office can still count it from the sessions.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};

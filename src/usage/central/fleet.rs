@@ -129,7 +129,7 @@ const SESSION_SUMS: &str = "count(*), count(*) FILTER (WHERE s.outcome = 'printe
     count(*) FILTER (WHERE s.satisfaction = 3), count(*) FILTER (WHERE s.satisfaction = 4),
     count(*) FILTER (WHERE s.satisfaction = 5),
     count(*) FILTER (WHERE s.identification = 'none'), count(*) FILTER (WHERE s.identification = 'pin'),
-    count(*) FILTER (WHERE s.identification = 'code_b'), count(*) FILTER (WHERE s.language <> 'ja')";
+    count(*) FILTER (WHERE s.identification = 'code_b'), count(*) FILTER (WHERE s.language NOT IN ('ja', 'ja-x-easy'))";
 const PRINTED_SUMS: &str =
     "count(*), coalesce(sum(p.copies), 0)::bigint, coalesce(sum(p.copies * p.pages), 0)::bigint,
     coalesce(sum(p.filled), 0)::bigint, coalesce(sum(p.total), 0)::bigint";

@@ -122,7 +122,8 @@ impl RollDelta {
             c[4 + x as usize] += 1;
         }
         c[10 + s.identification.clamp(0, 2) as usize] += 1;
-        c[13] += i64::from(s.language != "ja");
+        // やさしい日本語 is Japanese (see Totals::non_japanese).
+        c[13] += i64::from(!matches!(s.language.as_str(), "ja" | "ja-x-easy"));
         *self.seconds.entry(seconds as i32).or_default() += 1;
         if let Some(v) = s.card_read_ms {
             *self.card_read_ms.entry(v as i32).or_default() += 1;
