@@ -26,6 +26,7 @@ pub mod print;
 pub mod sdnotify;
 pub mod testbed;
 pub mod testbed_pg;
+pub mod typefaces;
 #[cfg(feature = "ui")]
 pub mod ui;
 pub mod usage;

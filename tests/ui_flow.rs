@@ -4,8 +4,9 @@
 //! cupsd, and a usage database on disk. Each path ends with what was printed (the PDF's text)
 //! and what was logged.
 //!
-//! With `KAKANAI_SCREENS=write`, every screen of both windows in Japanese and English is also
-//! saved under `docs/screens/` (the committed screenshots).
+//! With `KAKANAI_SCREENS=write`, every screen of both windows in Japanese and English, and of
+//! the resident's window in every other language, is also saved under `docs/screens/<code>/`
+//! (the committed screenshots).
 
 mod support;
 
@@ -110,7 +111,7 @@ impl Ui {
 
     /// Idle → these forms → "place your card".
     fn choose(&mut self, forms: &[&str]) {
-        self.tap("idle.start");
+        self.tap_on(Role::Front, Language::JA.native_name());
         for f in forms {
             let tile = screen::choose::tile_name(self.lang(), f);
             self.tap_on(Role::Front, &tile);
@@ -171,12 +172,15 @@ impl Ui {
         if std::env::var("KAKANAI_SCREENS").as_deref() != Ok("write") {
             return;
         }
-        let lang = if self.lang() == Language::EN {
-            "en"
+        let lang = self.lang().as_str();
+        // Japanese and English both windows; the other languages the front (the back shows
+        // the same screen under the clerk bar).
+        let sides: &[(Role, &str)] = if matches!(lang, "ja" | "en") {
+            &[(Role::Front, "front"), (Role::Back, "back")]
         } else {
-            "ja"
+            &[(Role::Front, "front")]
         };
-        for (role, side) in [(Role::Front, "front"), (Role::Back, "back")] {
+        for &(role, side) in sides {
             let mut sim = Simulator::with_size(settings(), SIZE, self.app.view(role));
             let snap = sim.snapshot(&Theme::Light).unwrap();
             let raw = self.dir.path().join(format!("{lang}-{side}-{name}.png"));
@@ -209,7 +213,7 @@ fn squeeze(s: &str) -> String {
 /// Idle → 住民票 → card + PIN → confirm → questions → preview → print → done, counting taps.
 fn juminhyo_with_pin(u: &mut Ui, language: Language) {
     u.shot("01-idle");
-    let start = t(language, "idle.start");
+    let start = language.native_name();
     u.tap_on(Role::Front, &start);
     assert_eq!(u.screen(), Screen::ChooseForms);
     u.shot("02-choose");
@@ -244,6 +248,127 @@ fn juminhyo_with_pin(u: &mut Ui, language: Language) {
     u.tap("preview.print");
     assert_eq!(u.screen(), Screen::Done);
     u.shot("09-done");
+}
+
+/// Every text the front window shows now.
+fn front_texts(u: &Ui) -> Vec<String> {
+    support::ui::texts(&u.app, Role::Front)
+}
+
+/// Hiragana or katakana: Japanese that only a Japanese screen may show.
+fn has_kana(s: &str) -> bool {
+    s.chars()
+        .any(|c| ('\u{3041}'..='\u{30FF}').contains(&c) && c != '・' && c != 'ー')
+}
+
+/// The whole flow in `language`, checking on every screen that nothing shows as ⟦key⟧ and,
+/// for a language other than Japanese, that no Japanese is on the screen besides what the card
+/// holds (the name and address, which stay as they are).
+fn whole_flow_in(language: Language) {
+    let mut u = ui();
+    let check = |u: &Ui, screen: &str| {
+        let texts = front_texts(u);
+        assert!(texts.len() > 3, "{screen}: only {texts:?}");
+        for s in &texts {
+            assert!(
+                !s.contains('⟦'),
+                "{}: {screen} shows {s}",
+                language.as_str()
+            );
+            // The card's name and address (東京都青梅市東青梅１丁目１１番地の１) stay Japanese.
+            let card_data = s == "山田　太郎" || s.contains("東青梅");
+            if !language.is_japanese() && screen != "idle" && !card_data {
+                assert!(
+                    !has_kana(s),
+                    "{}: {screen} shows Japanese: {s:?}",
+                    language.as_str()
+                );
+            }
+        }
+    };
+    check(&u, "idle");
+    u.tap_on(Role::Front, language.native_name());
+    assert_eq!(u.app.kiosk().language(), Some(language));
+    assert!(u.shows(Role::Front, &t(language, "choose.title")));
+    check(&u, "choose");
+    u.shot("02-choose");
+    u.tap_on(
+        Role::Front,
+        &screen::choose::tile_name(language, "juminhyo"),
+    );
+    let next = kakanai::i18n::tf(language, "choose.next", &[("n", "1")]);
+    u.shot("03-chosen");
+    u.tap_on(Role::Front, &next);
+    assert!(u.shows(Role::Front, &t(language, "place.title")));
+    check(&u, "place");
+    u.shot("04-place-card");
+    u.place("standard");
+    assert!(u.shows(Role::Front, &t(language, "pin.title")));
+    u.pin("12");
+    check(&u, "pin");
+    u.shot("05-pin");
+    u.pin("34");
+    assert_eq!(u.screen(), Screen::Confirm);
+    assert!(u.shows(Role::Front, &t(language, "confirm.title")));
+    assert!(u.shows(Role::Front, "山田　太郎"));
+    check(&u, "confirm");
+    u.shot("06-confirm");
+    u.tap("confirm.ok");
+    assert_eq!(u.screen(), Screen::Questions { form: 0 });
+    // The template's own question, in this language (or English where it has none).
+    let template = kakanai::forms::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("forms"))
+        .0
+        .into_iter()
+        .find(|t| t.spec.id == "juminhyo")
+        .unwrap();
+    let relation = template
+        .question("relation")
+        .unwrap()
+        .label_in(language)
+        .to_owned();
+    assert!(u.shows(Role::Front, &relation), "{relation}");
+    if !language.is_japanese() && language != Language::EN {
+        assert_ne!(relation, template.question("relation").unwrap().label.en);
+    }
+    check(&u, "questions");
+    u.shot("07-questions");
+    u.tap("nav.next");
+    assert_eq!(u.screen(), Screen::Preview);
+    assert!(u.shows(Role::Front, &t(language, "preview.title")));
+    check(&u, "preview");
+    u.shot("08-preview");
+    u.tap("preview.print");
+    assert_eq!(u.screen(), Screen::Done);
+    assert!(u.shows(Role::Front, &t(language, "done.title")));
+    check(&u, "done");
+    u.shot("09-done");
+    u.tap("done.finish");
+    assert_eq!(
+        u.log("language"),
+        [format!("Text({:?})", language.as_str())]
+    );
+    assert!(
+        squeeze(&u.printed()[0]).contains("住民票の写し等交付請求書"),
+        "forms print in Japanese in every language"
+    );
+}
+
+#[test]
+fn the_whole_flow_runs_in_every_language() {
+    for language in Language::ALL {
+        whole_flow_in(language);
+    }
+}
+
+#[test]
+fn the_idle_screen_offers_every_language_by_its_own_name_in_a_big_button() {
+    let u = ui();
+    for language in Language::ALL {
+        support::ui::assert_fits(&u.app, Role::Front, language.native_name());
+        let b = support::ui::button_bounds(&u.app, Role::Front, language.native_name()).unwrap();
+        assert!(b.width >= 500.0, "{}: {b:?}", language.native_name());
+    }
+    u.shot("01-idle");
 }
 
 #[test]
@@ -488,7 +613,7 @@ fn going_back_from_the_preview_keeps_every_choice_and_answer() {
 #[test]
 fn the_clerk_takes_over_from_the_back_and_the_session_counts_as_assisted() {
     let mut u = ui();
-    u.tap("idle.start");
+    u.tap_on(Role::Front, Language::JA.native_name());
     u.tap("clerk.call");
     assert!(u.shows(
         Role::Back,
@@ -620,7 +745,7 @@ fn not_a_my_number_card_is_named_and_the_resident_can_start_over() {
 #[test]
 fn choosing_by_purpose_proposes_the_forms_for_that_purpose() {
     let mut u = ui();
-    u.tap("idle.start");
+    u.tap_on(Role::Front, Language::JA.native_name());
     u.tap("choose.by_purpose");
     u.shot("21-purposes");
     u.tap_on(Role::Front, "引っ越し");
@@ -724,7 +849,7 @@ fn a_touch_on_the_screen_is_a_touch() {
     let u = ui();
     let messages: Vec<Message> = {
         let mut sim = Simulator::with_size(settings(), SIZE, u.app.view(Role::Front));
-        let target = sim.find(t(Language::JA, "idle.start").as_str()).unwrap();
+        let target = sim.find(Language::JA.native_name()).unwrap();
         let at = target.visible_bounds().unwrap().center();
         sim.point_at(at);
         let id = touch::Finger(1);
@@ -987,7 +1112,7 @@ fn a_wrong_pin_is_said_in_words_and_only_kettei_sends_the_pin() {
 fn the_clerk_window_fits_every_screen_and_reset_asks_first() {
     let mut u = ui();
     let ja = |k: &str| t(Language::JA, k);
-    u.tap("idle.start");
+    u.tap_on(Role::Front, Language::JA.native_name());
     for label in [ja("clerk.take_over"), ja("clerk.reset"), ja("clerk.admin")] {
         support::ui::assert_fits(&u.app, Role::Back, &label);
     }
@@ -1164,7 +1289,7 @@ fn reading_the_preview_is_activity_and_stop_asks_first() {
 fn the_form_list_offers_the_most_printed_form_first() {
     let mut u = ui();
     let tile = |id: &str| screen::choose::tile_name(Language::JA, id);
-    u.tap("idle.start");
+    u.tap_on(Role::Front, Language::JA.native_name());
     let ids = |u: &Ui| -> Vec<String> {
         u.app
             .kiosk()
@@ -1178,7 +1303,7 @@ fn the_form_list_offers_the_most_printed_form_first() {
     u.tap("nav.back");
     juminhyo_with_pin(&mut u, Language::JA);
     u.tap("done.finish");
-    u.tap("idle.start");
+    u.tap_on(Role::Front, Language::JA.native_name());
     assert_eq!(ids(&u)[0], "juminhyo");
     let first = support::ui::button_bounds(&u.app, Role::Front, &tile("juminhyo")).unwrap();
     let fuhyo = support::ui::button_bounds(&u.app, Role::Front, &tile("fuhyo")).unwrap();

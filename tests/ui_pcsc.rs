@@ -91,7 +91,7 @@ fn screen(app: &App) -> Screen {
 }
 
 fn to_card_screen(app: &mut App) {
-    tap(app, Role::Front, &t(Language::JA, "idle.start"));
+    tap(app, Role::Front, Language::JA.native_name());
     tap(app, Role::Front, &t(Language::JA, "form.juminhyo"));
     tap(
         app,
@@ -149,7 +149,7 @@ fn a_session_on_the_windows_reads_the_card_through_pcscd_and_follows_the_monitor
 
     // pcscd stops while the kiosk waits for a card: the resident is told the reader does not
     // work, and the clerk sees why.
-    tap(&mut app, Role::Front, &t(Language::JA, "idle.start"));
+    tap(&mut app, Role::Front, Language::JA.native_name());
     tap(&mut app, Role::Front, &t(Language::JA, "form.juminhyo"));
     drop(_card);
     pump(&mut app, &rx, &MonitorEvent::CardRemoved(READER.into()));

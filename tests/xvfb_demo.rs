@@ -216,7 +216,7 @@ fn the_demo_binary_prints_a_juminhyo_from_x11_clicks() {
         n: 0,
     };
     s.shot("idle");
-    s.tap(Role::Front, &t(Language::JA, "idle.start"));
+    s.tap(Role::Front, Language::JA.native_name());
     s.tap(Role::Front, &t(Language::JA, "form.juminhyo"));
     s.shot("chosen");
     s.tap(Role::Front, &tf(Language::JA, "choose.next", &[("n", "1")]));

@@ -15,6 +15,7 @@ use super::launch::{Demo, Launch, window_settings};
 use super::screen::admin::{self, Admin};
 use super::screen::clerk_bar::{self, PrinterState};
 use super::screen::{self, ReaderState, Role, Screen};
+use super::widgets;
 use crate::card::monitor::MonitorEvent;
 use crate::card::sim::SimCard;
 use crate::i18n;
@@ -218,7 +219,12 @@ impl App {
             reader: &self.reader,
             asking_stop: self.asking_stop,
         };
-        let body = || self.screen.view(&cx).map(move |m| Message::Screen(role, m));
+        // The resident's part in the resident's language's face; the clerk bar and the admin
+        // screen stay in the Japanese face.
+        let body = || {
+            widgets::drawn_in(cx.lang(), || self.screen.view(&cx))
+                .map(move |m| Message::Screen(role, m))
+        };
         match role {
             Role::Front => body(),
             Role::Back => {

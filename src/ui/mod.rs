@@ -28,12 +28,13 @@ pub use screen::clerk_bar::PrinterState;
 
 pub use style::FONT_NAME;
 
-/// The fonts the windows load.
+/// The fonts the windows load: every language's face, regular and bold
+/// ([`crate::typefaces`]). Borrowed from the binary, so loading copies nothing.
 pub fn fonts() -> Vec<Cow<'static, [u8]>> {
-    vec![
-        Cow::Borrowed(crate::forms::fonts::GOTHIC),
-        Cow::Borrowed(crate::forms::fonts::GOTHIC_BOLD),
-    ]
+    crate::typefaces::ALL
+        .iter()
+        .flat_map(|f| [Cow::Borrowed(f.regular), Cow::Borrowed(f.bold)])
+        .collect()
 }
 
 /// Open both windows and run until they are closed.

@@ -4,8 +4,9 @@
 use iced::widget::{button, container};
 use iced::{Background, Border, Color, Shadow, Theme};
 
-/// The family name of the bundled BIZ UD Gothic, the kiosk's only UI font.
-pub const FONT_NAME: &str = "BIZ UDGothic";
+/// The family name of the UI's default face, BIZ UDPGothic (proportional Latin): the clerk's
+/// and admin screens, and Japanese. The other languages' faces: [`crate::typefaces`].
+pub const FONT_NAME: &str = "BIZ UDPGothic";
 
 /// The smallest touch target: 15 mm on a 1920×1080 15.6" panel is 84 px; a little more.
 pub const TOUCH: f32 = 96.0;

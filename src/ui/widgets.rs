@@ -2,13 +2,14 @@
 //! keyboard. Every touch target is at least [`style::TOUCH`] px (15 mm on the kiosk's panel).
 //! Each is generic over the message type, so a screen's widgets speak that screen's `Message`.
 
-use iced::widget::{Column, Row, button, column, container, row, text};
+use iced::widget::{Column, Row, button, column, container, row};
 use iced::{Alignment, Element, Font, Length, font};
 
 use super::style::{self, Kind};
 use crate::i18n;
 use crate::i18n::Language;
 use crate::kiosk::entry::KANA_ROWS;
+use crate::typefaces::{self, Typeface};
 
 /// A key of the on-screen keyboards.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,12 +30,61 @@ pub enum Key {
     Cancel,
 }
 
-/// The UI font, bold.
-pub fn bold() -> Font {
+thread_local! {
+    /// The language whose face the helpers here draw in. A view is built synchronously on the
+    /// UI thread, so [`drawn_in`] sets it for exactly the resident's part of one window's view;
+    /// this way every heading, button and line of a resident screen is in its language's face
+    /// without each of the screens' calls passing it (iced has no inherited font).
+    static DRAWING: std::cell::Cell<Language> = const { std::cell::Cell::new(Language::JA) };
+}
+
+/// Build `view` with the resident's text drawn in `language`'s face
+/// ([`crate::typefaces::for_language`]); outside it (the clerk bar, the admin screen) text
+/// is in the Japanese face.
+pub fn drawn_in<R>(language: Language, view: impl FnOnce() -> R) -> R {
+    let before = DRAWING.with(|d| d.replace(language));
+    let out = view();
+    DRAWING.with(|d| d.set(before));
+    out
+}
+
+/// The face text is being drawn in now.
+pub fn face() -> &'static Typeface {
+    typefaces::for_language(DRAWING.with(std::cell::Cell::get))
+}
+
+/// The regular font of a typeface.
+pub fn regular_of(face: &'static Typeface) -> Font {
+    Font::with_name(face.family)
+}
+
+/// The bold font of a typeface.
+pub fn bold_of(face: &'static Typeface) -> Font {
     Font {
         weight: font::Weight::Bold,
-        ..Font::with_name(style::FONT_NAME)
+        ..Font::with_name(face.family)
     }
+}
+
+/// The current language's font.
+pub fn regular() -> Font {
+    regular_of(face())
+}
+
+/// The current language's font, bold.
+pub fn bold() -> Font {
+    bold_of(face())
+}
+
+/// The Japanese face whatever the language: what the card holds (a name in kanji must keep
+/// its Japanese glyph forms on a Chinese screen) and the kana the resident types.
+pub fn japanese() -> Font {
+    regular_of(&typefaces::JAPANESE)
+}
+
+/// iced's `text` in the current language's face: the screens use this one.
+pub fn text<'a>(s: impl iced::widget::text::IntoFragment<'a>) -> iced::widget::text::Text<'a> {
+    iced::widget::text(s).font(regular())
 }
 
 /// A screen's heading.
@@ -82,8 +132,18 @@ fn key<'a, M: Clone + 'a>(label: String, size: f32, kind: Kind, on: Option<M>) -
     } else {
         size * 0.42
     };
+    // Kana keys (and ゛゜) in the Japanese face whatever the language: the other faces have
+    // no kana.
+    let font = if label
+        .chars()
+        .any(|c| ('\u{3000}'..='\u{30FF}').contains(&c))
+    {
+        japanese()
+    } else {
+        regular()
+    };
     button(
-        container(text(label).size(text_size))
+        container(text(label).size(text_size).font(font))
             .center_x(Length::Fill)
             .center_y(Length::Fill),
     )
@@ -135,7 +195,7 @@ pub fn masked<'a, M: 'a>(typed: usize, total: usize) -> Element<'a, M> {
     for i in 0..total {
         let mark = if i < typed { "●" } else { "" };
         r = r.push(
-            container(text(mark).size(56))
+            container(text(mark).size(56).font(japanese()))
                 .width(110)
                 .height(120)
                 .center_x(110)
@@ -254,18 +314,11 @@ pub fn card_on_reader<'a, M: 'a>(card_label: String, reader_label: String) -> El
     .into()
 }
 
-/// The width of `s` in the UI font at `size` px: BIZ UD Gothic draws every full-width
-/// character one em wide and every ASCII one half an em.
-pub fn text_width(s: &str, size: f32) -> f32 {
-    s.chars()
-        .map(|c| if c.is_ascii() { size / 2.0 } else { size })
-        .sum()
-}
-
-/// `s` laid out in lines no wider than `width` at `size` px, broken only between phrases (at
+/// `s` laid out in lines no wider than `width` at `size` px in `face` (its real advance
+/// widths: the faces are proportional), broken only between phrases (at
 /// a space or a full-width space, which the catalog puts between the words), never inside a
 /// word. A phrase wider than `width` by itself keeps a line of its own.
-pub fn phrase_lines(s: &str, size: f32, width: f32) -> Vec<String> {
+pub fn phrase_lines(face: &Typeface, s: &str, size: f32, width: f32) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     let mut rest = s;
@@ -276,11 +329,11 @@ pub fn phrase_lines(s: &str, size: f32, width: f32) -> Vec<String> {
         let sep = rest[end..].chars().next();
         rest = sep.map_or("", |c| &rest[end + c.len_utf8()..]);
         let joiner = last_sep.unwrap_or('\u{3000}');
-        let gap = text_width(&joiner.to_string(), size);
+        let gap = face.width(&joiner.to_string(), size);
         last_sep = sep;
         if line.is_empty() {
             line.push_str(word);
-        } else if text_width(&line, size) + text_width(word, size) + gap <= width {
+        } else if face.width(&line, size) + face.width(word, size) + gap <= width {
             line.push(joiner);
             line.push_str(word);
         } else {
@@ -297,7 +350,7 @@ pub fn phrase_lines(s: &str, size: f32, width: f32) -> Vec<String> {
 /// Text in lines broken only between phrases ([`phrase_lines`]), for a box `width` px wide:
 /// a form's name on its tile never breaks inside a word.
 pub fn phrases<'a, M: 'a>(s: &str, size: f32, width: f32) -> Element<'a, M> {
-    text(phrase_lines(s, size, width).join("\n"))
+    text(phrase_lines(face(), s, size, width).join("\n"))
         .size(size)
         .wrapping(iced::widget::text::Wrapping::None)
         .into()
@@ -309,20 +362,41 @@ mod tests {
 
     #[test]
     fn names_break_between_phrases_only() {
-        // 11 full-width characters fit a line of 404 px at 34 px.
+        let ja = &typefaces::JAPANESE;
+        // BIZ UDPGothic is proportional for kana too (マイナンバーカードの is 314 px at 34 px).
         assert_eq!(
-            phrase_lines("マイナンバーカードの　暗証番号の　再設定", 34.0, 404.0),
+            phrase_lines(ja, "マイナンバーカードの　暗証番号の　再設定", 34.0, 404.0),
             ["マイナンバーカードの", "暗証番号の　再設定"]
         );
-        assert_eq!(phrase_lines("住民票の写し", 34.0, 404.0), ["住民票の写し"]);
         assert_eq!(
-            phrase_lines("Seal registration certificate", 34.0, 404.0),
+            phrase_lines(ja, "住民票の写し", 34.0, 404.0),
+            ["住民票の写し"]
+        );
+        // Proportional Latin: measured, "Seal registration certificate" is 428 px at 34 px in
+        // Noto Sans, so it breaks once; in a fixed-width face it would have been 493 px.
+        let latin = &typefaces::LATIN;
+        let w = latin.width("Seal registration certificate", 34.0);
+        assert!(w > 404.0 && w < 480.0, "{w}");
+        assert_eq!(
+            phrase_lines(latin, "Seal registration certificate", 34.0, 404.0),
             ["Seal registration", "certificate"]
+        );
+        assert_eq!(
+            phrase_lines(latin, "Seal registration certificate", 34.0, w + 1.0),
+            ["Seal registration certificate"]
         );
         // A phrase too long for any line keeps its own line whole.
         assert_eq!(
-            phrase_lines("とてもながいことばのれんぞくです　あ", 34.0, 200.0),
+            phrase_lines(ja, "とてもながいことばのれんぞくです　あ", 34.0, 200.0),
             ["とてもながいことばのれんぞくです", "あ"]
         );
+    }
+
+    #[test]
+    fn the_drawing_face_is_the_languages_inside_drawn_in_only() {
+        assert_eq!(face().family, "BIZ UDPGothic");
+        let inside = drawn_in(Language::NE, || face().family);
+        assert_eq!(inside, "Noto Sans Devanagari");
+        assert_eq!(face().family, "BIZ UDPGothic");
     }
 }

@@ -113,3 +113,19 @@ pub fn assert_fits(app: &App, role: Role, label: &str) {
         "“{label}” on the {role:?} screen is outside the window: {b:?}"
     );
 }
+
+/// Every text `role`'s window shows, in drawing order.
+#[allow(dead_code)]
+pub fn texts(app: &App, role: Role) -> Vec<String> {
+    use iced_test::selector::Candidate;
+    let mut sim = Simulator::with_size(settings(), SIZE, app.view(role));
+    let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = out.clone();
+    let _ = sim.find(move |c: Candidate<'_>| {
+        if let Candidate::Text { content, .. } = c {
+            seen.lock().unwrap().push(content.to_owned());
+        }
+        None::<()>
+    });
+    std::mem::take(&mut *out.lock().unwrap())
+}

@@ -1,12 +1,13 @@
 //! Choose one or more forms: all of them as tiles tagged with their category, or filtered by
 //! a purpose (引っ越し, 税 …).
 
-use iced::widget::{Column, Row, button, column, row, scrollable, text};
+use iced::widget::{Column, Row, button, column, row, scrollable};
 use iced::{Element, Length};
 
 use super::{Context, Page};
 use crate::kiosk::Event;
 use crate::ui::style::{self, Kind};
+use crate::ui::widgets::text;
 use crate::ui::widgets::{big, lead, named, phrase_lines, phrases, title};
 use crate::usage::record::Language;
 
@@ -41,7 +42,13 @@ const TILE_TEXT: f32 = TILE - 36.0;
 /// A form's name as its tile shows it: in lines broken between phrases only (the UI
 /// simulation tests find a tile by this text).
 pub fn tile_name(lang: Language, id: &str) -> String {
-    phrase_lines(&named(lang, "form", id), style::TEXT, TILE_TEXT).join("\n")
+    phrase_lines(
+        crate::typefaces::for_language(lang),
+        &named(lang, "form", id),
+        style::TEXT,
+        TILE_TEXT,
+    )
+    .join("\n")
 }
 
 impl State {

@@ -2,13 +2,14 @@
 //! on one pad into the field that is active. The entry is this screen's state: leaving the
 //! screen drops it (and so zeroes it).
 
-use iced::widget::{Row, column, container, row, text};
+use iced::widget::{Row, column, container, row};
 use iced::{Element, Length};
 
 use super::{Context, Page};
 use crate::kiosk::Event;
 use crate::kiosk::entry::{CodeBEntry, CodeBField};
 use crate::ui::style::{self, Kind};
+use crate::ui::widgets::text;
 use crate::ui::widgets::{big, digit_pad, lead, title};
 use crate::wareki::Era;
 

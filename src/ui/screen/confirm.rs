@@ -1,7 +1,7 @@
 //! Check the four fields. In take-over mode the clerk can correct them on the back window
 //! with the staff entry's form.
 
-use iced::widget::{Column, Row, column, container, row, text};
+use iced::widget::{Column, Row, column, container, row};
 use iced::{Element, Length};
 
 use super::staff_entry::{self, Form, sex_key};
@@ -11,7 +11,8 @@ use crate::i18n::Language;
 use crate::kiosk::entry::StaffEntry;
 use crate::kiosk::{Event, Kiosk};
 use crate::ui::style::{self, Kind};
-use crate::ui::widgets::{big, lead, title};
+use crate::ui::widgets::text;
+use crate::ui::widgets::{big, japanese, lead, title};
 
 /// The clerk's correction, while open.
 #[derive(Default)]
@@ -68,7 +69,8 @@ impl State {
         let line = |label: String, value: String| -> Element<'a, Message> {
             row![
                 text(label).size(style::TEXT).width(300).color(style::LINE),
-                text(value).size(44).width(Length::Fill),
+                // What the card holds keeps its Japanese glyph forms.
+                text(value).size(44).font(japanese()).width(Length::Fill),
             ]
             .spacing(20)
             .padding([10, 24])

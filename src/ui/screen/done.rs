@@ -1,10 +1,11 @@
 //! Printed: take your card and the forms to the window; an optional one-tap survey.
 
-use iced::widget::{Row, column, space, text};
+use iced::widget::{Row, column, space};
 
 use super::{Context, Page};
 use crate::kiosk::Event;
 use crate::ui::style::{self, Kind};
+use crate::ui::widgets::text;
 use crate::ui::widgets::{big, bold, lead, named, title};
 use crate::usage::record::Identification;
 

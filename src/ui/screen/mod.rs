@@ -27,13 +27,14 @@ pub mod questions;
 pub mod see_clerk;
 pub mod staff_entry;
 
-use iced::widget::{Row, center, column, container, opaque, row, space, stack, text};
+use iced::widget::{Row, center, column, container, opaque, row, space, stack};
 use iced::{Alignment, Color, Element, Length};
 
 use super::style::{self, Kind};
 use super::widgets::{big, bold, lead, title};
 use crate::i18n;
 use crate::kiosk::{self, Busy, Event, Kiosk};
+use crate::ui::widgets::text;
 use crate::usage::record::{Language, Mode};
 
 /// Which window.

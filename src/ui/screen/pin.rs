@@ -3,12 +3,13 @@
 //! stray tap does not cost a try. A wrong PIN is said in words, with the tries left, in a
 //! bordered panel marked ✕ (not by colour alone).
 
-use iced::widget::{column, container, row, text};
+use iced::widget::{column, container, row};
 use iced::{Element, Length};
 
 use super::{Context, Page};
 use crate::kiosk::Event;
 use crate::ui::style::{self, Kind};
+use crate::ui::widgets::text;
 use crate::ui::widgets::{big, bold, digit_pad, lead, masked, title};
 use crate::usage::record::Identification;
 

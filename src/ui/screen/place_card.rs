@@ -1,12 +1,13 @@
 //! "Place your card": the PIN is the default way to identify; the same screen offers
 //! 照合番号B and "no card". The session probes a card as soon as the reader reports one.
 
-use iced::widget::{column, row, text};
+use iced::widget::{column, row};
 use iced::{Element, Length};
 
 use super::{Context, Page, ReaderState};
 use crate::kiosk::Event;
 use crate::ui::style::{self, Kind};
+use crate::ui::widgets::text;
 use crate::ui::widgets::{big, card_on_reader, lead, title};
 use crate::usage::record::Identification;
 

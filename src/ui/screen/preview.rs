@@ -3,12 +3,13 @@
 //! time, with page buttons and a zoom, so small print can be read without fiddling; scrolling
 //! it is a touch for the idle timer (someone reading is there).
 
-use iced::widget::{Column, Row, column, container, image, row, scrollable, space, text};
+use iced::widget::{Column, Row, column, container, image, row, scrollable, space};
 use iced::{Alignment, Length};
 
 use super::{Context, Page};
 use crate::kiosk::Event;
 use crate::ui::style::{self, Kind};
+use crate::ui::widgets::text;
 use crate::ui::widgets::{big, lead, title};
 
 /// The page widths the zoom steps through (layout pixels; the first fits the screen's width

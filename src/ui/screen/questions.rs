@@ -6,7 +6,7 @@
 //! What a question allows — its options, a count's bounds, how long a typed answer may be — is
 //! the question's own ([`crate::forms::template::QuestionSpec`]); this view only shows it.
 
-use iced::widget::{Column, Row, column, container, row, scrollable, space, text, text_input};
+use iced::widget::{Column, Row, column, container, row, scrollable, space, text_input};
 use iced::{Alignment, Element, Length};
 use zeroize::Zeroizing;
 
@@ -16,7 +16,8 @@ use crate::kiosk::entry::modify_last_kana;
 use crate::kiosk::{Event, Kiosk};
 use crate::ui::secret::Secret;
 use crate::ui::style::{self, Kind};
-use crate::ui::widgets::{Key, big, bold, kana_keyboard, lead, named, number_pad, title};
+use crate::ui::widgets::text;
+use crate::ui::widgets::{Key, big, bold, japanese, kana_keyboard, lead, named, number_pad, title};
 
 /// The page of one chosen form, and the keyboard while it is open.
 pub struct State {
@@ -222,7 +223,7 @@ impl State {
         Some(
             column![
                 text(label).size(style::TEXT).font(bold()),
-                container(text(e.buffer.as_str()).size(52))
+                container(text(e.buffer.as_str()).size(52).font(japanese()))
                     .padding([10, 24])
                     .width(Length::Fill)
                     .height(100)

@@ -3,13 +3,14 @@
 //! when the reason carries an error ([`ClerkReason::detail`]), else the reason's note.
 
 use iced::Length;
-use iced::widget::{Row, column, container, text};
+use iced::widget::{Row, column, container};
 
 use super::{Context, Page, Role};
 use crate::i18n;
 use crate::i18n::Language;
 use crate::kiosk::{ClerkReason, Event};
 use crate::ui::style::{self, Kind};
+use crate::ui::widgets::text;
 use crate::ui::widgets::{big, lead, title};
 
 /// A touch on the see-the-clerk screen.
