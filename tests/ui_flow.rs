@@ -214,7 +214,7 @@ fn squeeze(s: &str) -> String {
 fn juminhyo_with_pin(u: &mut Ui, language: Language) {
     u.shot("01-idle");
     let start = language.native_name();
-    u.tap_on(Role::Front, &start);
+    u.tap_on(Role::Front, start);
     assert_eq!(u.screen(), Screen::ChooseForms);
     u.shot("02-choose");
     u.tap_on(Role::Front, &t(language, "form.juminhyo"));
