@@ -29,5 +29,6 @@ pub mod testbed_pg;
 #[cfg(feature = "ui")]
 pub mod ui;
 pub mod usage;
+pub mod voice;
 pub mod wareki;
 pub mod zeroing_alloc;

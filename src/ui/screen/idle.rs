@@ -24,6 +24,12 @@ pub fn update(message: Message) -> Option<Event> {
     }
 }
 
+/// Nothing is read aloud at idle: no language is chosen yet, and a kiosk talking to an empty
+/// hall all day would be turned off.
+pub fn spoken() -> &'static [&'static str] {
+    &[]
+}
+
 /// The screen (no frame: there is no session to go back from or call the clerk for yet).
 pub fn view<'a>(_: &Context<'a>) -> Element<'a, Message> {
     let ja = i18n::t(Language::JA, "idle.start");
