@@ -115,6 +115,19 @@ impl Kiosked {
     }
 }
 
+/// With `KAKANAI_SCREENS=write`, the front window with the voice on, as
+/// `docs/screens/voice/NAME.png` (the other screenshots are taken with the voice off).
+fn shot(app: &App, name: &str) {
+    if std::env::var("KAKANAI_SCREENS").as_deref() != Ok("write") {
+        return;
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screens/voice");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.png"));
+    let _ = std::fs::remove_file(&path);
+    support::ui::snapshot(app, Role::Front, &path);
+}
+
 #[test]
 fn a_screen_change_cuts_the_speech_off_and_listen_again_speaks_again() {
     let mut k = kiosk();
@@ -141,6 +154,7 @@ fn a_screen_change_cuts_the_speech_off_and_listen_again_speaks_again() {
     );
     let place = k.sounding(1);
     assert_eq!(place.said.keys, vec!["place.title", "place.lead_pin"]);
+    shot(&k.app, "place-card-ja");
 
     // 「もう一度　きく」 cuts the current reading and starts it again.
     k.tap(&t(Language::JA, "voice.replay"));
@@ -238,6 +252,7 @@ fn tagalog_has_no_voice_and_the_screen_says_so() {
         Role::Front,
         &t(Language::TL, "voice.replay")
     ));
+    shot(&k.app, "choose-tl");
     std::thread::sleep(Duration::from_millis(500));
     assert!(
         k.heard.heard().is_empty(),

@@ -361,11 +361,11 @@ fn play_loop(s: &Shared, mut sink: Box<dyn Sink>, says: &Receiver<Say>) {
                 cut = true;
                 break;
             }
-            let mut bytes = pcm.at_volume(s.settings.volume).bytes();
             if begun {
-                let mut with_pause = Pcm::silence(PAUSE_MS).bytes();
-                with_pause.append(&mut bytes);
-                bytes = with_pause;
+                if sink.write(&Pcm::silence(PAUSE_MS).bytes()).is_err() {
+                    cut = true;
+                    break;
+                }
             } else {
                 if let Err(e) = sink.begin(&said, &synth::wav_header(0x7fff_f000)) {
                     log_once(s, &e);
@@ -373,8 +373,15 @@ fn play_loop(s: &Shared, mut sink: Box<dyn Sink>, says: &Receiver<Say>) {
                 }
                 begun = true;
             }
-            for chunk in bytes.chunks(CHUNK_BYTES) {
-                if !current() || sink.write(chunk).is_err() {
+            // Scaled chunk by chunk, so the first sound does not wait for the whole sentence.
+            let volume = i32::from(s.settings.volume.min(100));
+            let mut chunk = Vec::with_capacity(CHUNK_BYTES);
+            for samples in pcm.samples.chunks(CHUNK_BYTES / 2) {
+                chunk.clear();
+                for &x in samples {
+                    chunk.extend_from_slice(&((i32::from(x) * volume / 100) as i16).to_le_bytes());
+                }
+                if !current() || sink.write(&chunk).is_err() {
                     cut = true;
                     break;
                 }

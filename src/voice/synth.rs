@@ -249,9 +249,12 @@ pub fn synthesize(engine: Engine, text: &str) -> Result<Pcm, VoiceError> {
         program: engine.program(),
         detail,
     };
-    // One line: Open JTalk reads a sentence per line, and a line break says nothing.
+    // One line: Open JTalk reads a sentence per line, and a line break says nothing. The
+    // 全角スペース between やさしい日本語's phrases are for the eye: Open JTalk pauses half a
+    // second at each (a 4.7 s sentence instead of 3.2 s), and phrases its accent itself.
     let line: String = text
         .chars()
+        .filter(|c| !(engine == Engine::OpenJtalk && *c == '\u{3000}'))
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     {

@@ -239,27 +239,33 @@ impl Screen {
     /// Every screen's spoken keys, for synthesising them ahead when a language is chosen.
     pub fn all_spoken() -> Vec<&'static [&'static str]> {
         use crate::usage::record::Identification;
-        let mut all = vec![
-            idle::spoken(),
-            choose::spoken(),
-            pin::spoken(),
-            code_b::spoken(),
-            staff_entry::spoken(),
-            confirm::spoken(),
-            questions::spoken(),
-            preview::spoken(),
-        ];
+        // In the order a session meets them, so the next screens are ready first.
+        let mut all = vec![idle::spoken(), choose::spoken()];
         for how in [
             Identification::Pin,
             Identification::CodeB,
             Identification::None,
         ] {
             all.push(place_card::spoken(Some(how)));
+        }
+        all.extend([
+            pin::spoken(),
+            code_b::spoken(),
+            staff_entry::spoken(),
+            confirm::spoken(),
+            questions::spoken(),
+            preview::spoken(),
+        ]);
+        for how in [Identification::Pin, Identification::None] {
             all.push(done::spoken(Some(how)));
         }
         all.extend(see_clerk::every_spoken());
-        all.sort();
-        all.dedup();
+        let mut seen = Vec::new();
+        all.retain(|keys| {
+            let new = !seen.contains(keys);
+            seen.push(*keys);
+            new
+        });
         all
     }
 
@@ -435,13 +441,14 @@ fn replay<'a>(cx: &Context<'a>) -> Element<'a, Message> {
         return container(
             text(cx.t("voice.none"))
                 .size(style::SMALL)
-                .color(style::LINE),
+                .color(style::LINE)
+                .width(200),
         )
-        .padding([0, 24])
+        .padding([0, 8])
         .into();
     }
-    container(big(cx.t("voice.replay"), Kind::Plain, Some(Message::Replay)).width(360))
-        .padding([0, 24])
+    container(big(cx.t("voice.replay"), Kind::Plain, Some(Message::Replay)).width(250))
+        .padding([0, 8])
         .into()
 }
 
