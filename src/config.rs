@@ -29,6 +29,41 @@ pub struct Config {
     pub usage: UsageSection,
     /// The receiving office as the forms print it: addressee, name, fees.
     pub office: crate::forms::Office,
+    /// Voice guidance on the resident screens.
+    pub voice: VoiceSection,
+}
+
+/// `[voice]`: each resident screen's title and instruction read aloud (src/voice).
+///
+/// On by default: the residents who need it (the elderly, people with low vision) cannot turn
+/// it on themselves, while an office that finds it too loud turns it off with one line; a PC
+/// without a sound card stays silent either way.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VoiceSection {
+    /// Speak at all.
+    pub enabled: bool,
+    /// 0–100: percent of the synthesised level (the PC's mixer sets the speaker itself).
+    pub volume: u8,
+}
+
+impl Default for VoiceSection {
+    fn default() -> Self {
+        VoiceSection {
+            enabled: true,
+            volume: 100,
+        }
+    }
+}
+
+impl VoiceSection {
+    /// As the voice takes it.
+    pub fn settings(&self) -> crate::voice::Settings {
+        crate::voice::Settings {
+            enabled: self.enabled,
+            volume: self.volume,
+        }
+    }
 }
 
 /// `[usage]`: the city's central usage database (see `src/usage/central`). Empty `central`:
@@ -252,6 +287,7 @@ impl Default for Config {
             admin: AdminConfig::default(),
             usage: UsageSection::default(),
             office: crate::forms::Office::default(),
+            voice: VoiceSection::default(),
         }
     }
 }
@@ -335,6 +371,12 @@ impl Config {
             config.kiosk.print_timeout_s,
             ranges::PRINT_TIMEOUT_S,
             "seconds a print may take",
+        )?;
+        range(
+            "[voice] volume",
+            u32::from(config.voice.volume),
+            0..=100,
+            "percent of the synthesised level",
         )?;
         if crate::usage::record::Slug::new(&config.terminal_id).is_none() {
             return Err(err(
@@ -440,6 +482,27 @@ mod tests {
         let c: Config = toml::from_str("").unwrap();
         assert_eq!(c.card.guard_at, 1);
         assert_eq!(c.terminal_id, "kiosk-01");
+        assert!(c.voice.enabled);
+        assert_eq!(c.voice.volume, 100);
+    }
+
+    #[test]
+    fn voice_volume_is_a_percentage() {
+        let c = Config::parse("[voice]\nenabled = false\nvolume = 40\n", "k.toml").unwrap();
+        assert_eq!(
+            c.voice.settings(),
+            crate::voice::Settings {
+                enabled: false,
+                volume: 40
+            }
+        );
+        let e = Config::parse("[voice]\nvolume = 101\n", "k.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("[voice] volume = 101") && e.contains("0 and 100"),
+            "{e}"
+        );
     }
 
     #[test]

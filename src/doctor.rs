@@ -65,6 +65,8 @@ pub enum Check {
     Panels,
     /// `[office]`: whom the forms are addressed to, and the fees.
     Office,
+    /// The voice guidance's synthesisers and voices, and a sound card.
+    Voice,
 }
 
 impl Check {
@@ -83,6 +85,7 @@ impl Check {
             Check::Admin => "admin",
             Check::Panels => "panels",
             Check::Office => "office",
+            Check::Voice => "voice",
         }
     }
 }
@@ -228,6 +231,10 @@ pub fn run(setup: &Setup<'_>) -> Report {
     findings.push(config_file(setup.config_path));
     findings.push(admin(&setup.config.admin.credential_hash));
     findings.extend(panels(setup.config));
+    findings.push(voice(
+        &setup.config.voice,
+        crate::kiosk::chime::audio_device(),
+    ));
     Report { findings }
 }
 
@@ -465,6 +472,66 @@ fn fonts() -> Finding {
             "`sudo apt install fonts-ipamj-mincho fonts-noto-cjk`",
         ),
     }
+}
+
+/// Whether every language's voice is installed, and a sound card to hear it on. A warning
+/// only: a kiosk without voice guidance still serves everyone who can read the screen.
+fn voice(config: &crate::config::VoiceSection, sound_card: bool) -> Finding {
+    use crate::i18n::Language;
+    use crate::voice::{Engine, language_name};
+    if !config.enabled {
+        return Finding::ok(Check::Voice, "off ([voice] enabled = false)");
+    }
+    let mut missing: Vec<String> = Vec::new();
+    let mut fixes: Vec<String> = Vec::new();
+    let mut voiced: Vec<&str> = Vec::new();
+    let mut silent: Vec<&str> = Vec::new();
+    for l in Language::ALL {
+        match Engine::for_language(l) {
+            None => silent.push(language_name(l)),
+            Some(engine) => match engine.check_installed() {
+                Ok(()) => voiced.push(language_name(l)),
+                Err(e) => {
+                    missing.push(language_name(l).to_owned());
+                    let fix = e.to_string();
+                    if !fixes.contains(&fix) {
+                        fixes.push(fix);
+                    }
+                }
+            },
+        }
+    }
+    let no_voice_anywhere = format!(
+        "no voice exists for {} (the screen says so)",
+        silent.join(", ")
+    );
+    if !missing.is_empty() {
+        return Finding::bad(
+            Check::Voice,
+            Status::Warn,
+            format!("no voice for {}; {no_voice_anywhere}", missing.join(", ")),
+            fixes.join("; "),
+        );
+    }
+    if !sound_card {
+        return Finding::bad(
+            Check::Voice,
+            Status::Warn,
+            format!(
+                "voices installed, but {}",
+                crate::voice::VoiceError::NoSoundDevice
+            ),
+            "connect the speaker (or turn [voice] enabled off); `aplay -l` lists the cards",
+        );
+    }
+    Finding::ok(
+        Check::Voice,
+        format!(
+            "voices installed for {}, volume {} %; {no_voice_anywhere}",
+            voiced.join(", "),
+            config.volume
+        ),
+    )
 }
 
 /// The templates' findings, and the ids of those that load (for the `[office.fees]` check).
@@ -927,6 +994,7 @@ impl Finding {
             Check::Admin => "doctor.check.admin",
             Check::Office => "doctor.check.office",
             Check::Panels => "doctor.check.panels",
+            Check::Voice => "doctor.check.voice",
         };
         let status = match self.status {
             Status::Ok => "doctor.status.ok",
@@ -982,6 +1050,27 @@ mod tests {
                 .verdict()
                 .in_language(Language::EN),
             "Usage database: OK"
+        );
+    }
+
+    #[test]
+    fn the_voice_check_names_what_is_missing_and_warns_without_a_sound_card() {
+        let off = crate::config::VoiceSection {
+            enabled: false,
+            volume: 100,
+        };
+        assert_eq!(voice(&off, false).status, Status::Ok);
+        let on = crate::config::VoiceSection::default();
+        // This machine has the voices (scripts/setup) but no sound card.
+        let f = voice(&on, false);
+        assert_eq!(f.status, Status::Warn, "{f:?}");
+        assert!(f.what.contains("no sound card"), "{}", f.what);
+        let f = voice(&on, true);
+        assert_eq!(f.status, Status::Ok, "{}", f.line());
+        assert!(
+            f.what.contains("Nepali") && f.what.contains("no voice exists for Tagalog"),
+            "{}",
+            f.what
         );
     }
 

@@ -218,6 +218,15 @@ pub fn t(language: Language, key: &str) -> String {
     plain(&t_marked(language, key))
 }
 
+/// The string for `key`, plain, with the language whose catalog gave it after falling back
+/// (`None`: in no catalog). The voice reads a string with the voice of that language, so an
+/// English fallback on a Nepali screen is not read by the Nepali voice.
+pub fn t_with_source(language: Language, key: &str) -> Option<(Language, String)> {
+    language
+        .fallbacks()
+        .find_map(|l| table(l).get(key).map(|s| (l, plain(s))))
+}
+
 /// The string for `key` with `{name}` placeholders replaced.
 pub fn tf(language: Language, key: &str, args: &[(&str, &str)]) -> String {
     let mut s = t(language, key);

@@ -30,5 +30,6 @@ pub mod typefaces;
 #[cfg(feature = "ui")]
 pub mod ui;
 pub mod usage;
+pub mod voice;
 pub mod wareki;
 pub mod zeroing_alloc;

@@ -77,6 +77,7 @@ fn main() {
         Some(Command::Kpi(command)) => kakanai::cli::kpi::run(command, &config, Path::new(&base)),
         Some(Command::Printers(args)) => kakanai::cli::print::printers(args, &config),
         Some(Command::Print(args)) => kakanai::cli::print::print(args, &config),
+        Some(Command::Speak(args)) => kakanai::cli::speak::run(args, &config),
         Some(Command::Doctor(args)) => kakanai::cli::doctor::run(
             args,
             &config,

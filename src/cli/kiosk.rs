@@ -327,6 +327,7 @@ pub fn launch(args: KioskArgs, config: &Config, base: &Path) -> Result<Launch, S
         printer_status,
         measure_startup: args.measure_startup,
         inline: false,
+        voice: crate::voice::Voice::for_kiosk(config.voice.settings()),
     })
 }
 

@@ -10,6 +10,7 @@ pub mod forms;
 pub mod kiosk;
 pub mod kpi;
 pub mod print;
+pub mod speak;
 
 use std::path::PathBuf;
 
@@ -72,6 +73,8 @@ pub enum Command {
     /// Check the installation: reader, card, printer, fonts, templates, usage database, time
     /// zone, clock, configuration file, admin credential. Says what to do for each problem.
     Doctor(doctor::DoctorArgs),
+    /// Write what the kiosk says for catalog keys to a WAV (voice guidance, no kiosk needed).
+    Speak(speak::SpeakArgs),
 }
 
 /// Exit codes, so that scripts can tell a wrong PIN from a broken reader.

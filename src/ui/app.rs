@@ -80,6 +80,9 @@ pub struct App {
     frames: usize,
     opened: usize,
     last_printer_poll: Option<Instant>,
+    /// The voice guidance, and the language its prompts were last synthesised for.
+    voice: crate::voice::Voice,
+    voice_language: Option<Language>,
 }
 
 /// The launch settings the app keeps.
@@ -111,6 +114,7 @@ impl App {
             printer_status,
             measure_startup,
             inline,
+            voice,
         } = launch;
         // The simulation tests have no executor for the periodic check: ask once now.
         let printer = inline.then(|| printer_status());
@@ -152,6 +156,8 @@ impl App {
             frames: 0,
             opened: 0,
             last_printer_poll: None,
+            voice,
+            voice_language: None,
         }
     }
 
@@ -218,6 +224,7 @@ impl App {
             role,
             reader: &self.reader,
             asking_stop: self.asking_stop,
+            voice: self.voice.is_on(),
         };
         // The resident's part in the resident's language's face; the clerk bar and the admin
         // screen stay in the Japanese face.
@@ -311,6 +318,11 @@ impl App {
                     Some(event) => self.dispatch(event),
                     None => Task::none(),
                 }
+            }
+            Message::Screen(_, screen::Message::Replay) => {
+                self.speak();
+                self.send(Event::StillHere);
+                Task::none()
             }
             Message::Screen(role, m) => {
                 if role == Role::Back {
@@ -496,6 +508,7 @@ impl App {
     fn arrived(&mut self) -> Task<Message> {
         if !self.screen.is(self.kiosk.screen()) {
             self.screen = Screen::enter(&self.kiosk);
+            self.speak();
         }
         if self.kiosk.screen() == &crate::kiosk::Screen::PlaceCard
             && std::mem::take(&mut self.probe_pending)
@@ -504,6 +517,37 @@ impl App {
             return self.dispatch(Event::CardInserted);
         }
         Task::none()
+    }
+
+    /// Read the screen's title and instruction aloud, cutting off whatever was playing; at idle
+    /// (the session ended) only cut off. A newly chosen language gets every screen's prompts
+    /// synthesised ahead, so the next screens start speaking at once.
+    fn speak(&mut self) {
+        let Some(language) = self.kiosk.language() else {
+            self.voice.stop();
+            self.voice_language = None;
+            return;
+        };
+        if self.kiosk.screen() == &crate::kiosk::Screen::Idle {
+            self.voice.stop();
+            return;
+        }
+        if self.voice_language != Some(language) {
+            self.voice_language = Some(language);
+            let all = Screen::all_spoken()
+                .into_iter()
+                .filter_map(|keys| crate::voice::Speech::of(keys).ok())
+                .collect();
+            self.voice.prepare(language, all);
+        }
+        match crate::voice::Speech::of(self.screen.spoken(&self.kiosk)) {
+            Ok(speech) => self.voice.say(language, speech),
+            Err(e) => {
+                // A screen declaring a key the voice refuses is a bug the unit test catches.
+                tracing::warn!(event = "voice_refused", error = %e);
+                self.voice.stop();
+            }
+        }
     }
 
     fn card_present(&self) -> bool {

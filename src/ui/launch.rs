@@ -40,6 +40,8 @@ pub struct Launch {
     /// Run card reads and prints on the UI thread (the simulation tests, which have no
     /// executor); the kiosk runs them on a worker thread.
     pub inline: bool,
+    /// The voice guidance (off in the simulation tests unless one listens).
+    pub voice: crate::voice::Voice,
 }
 
 impl Launch {
@@ -61,6 +63,7 @@ impl Launch {
             printer_status: Arc::new(|| PrinterState::Ready("idle".into())),
             measure_startup: false,
             inline: true,
+            voice: crate::voice::Voice::off(),
         }
     }
 }

@@ -11,6 +11,11 @@ use crate::ui::widgets::text;
 use crate::ui::widgets::{big, lead, named, phrase_lines, phrases, title};
 use crate::usage::record::Language;
 
+/// What is read aloud on entering: the title.
+pub fn spoken() -> &'static [&'static str] {
+    &["choose.title"]
+}
+
 /// The tab and the purpose picked on this visit of the screen.
 #[derive(Debug, Default)]
 pub struct State {

@@ -13,6 +13,11 @@ use crate::ui::widgets::text;
 use crate::ui::widgets::{big, digit_pad, lead, title};
 use crate::wareki::Era;
 
+/// What is read aloud on entering: the title and what to enter (never a digit).
+pub fn spoken() -> &'static [&'static str] {
+    &["code_b.title", "code_b.lead"]
+}
+
 /// What has been typed so far.
 #[derive(Default)]
 pub struct State {

@@ -14,6 +14,12 @@ use crate::ui::style::{self, Kind};
 use crate::ui::widgets::text;
 use crate::ui::widgets::{big, japanese, lead, title};
 
+/// What is read aloud on entering: the question only, never the name, address, birth date
+/// or sex shown under it.
+pub fn spoken() -> &'static [&'static str] {
+    &["confirm.title"]
+}
+
 /// The clerk's correction, while open.
 #[derive(Default)]
 pub struct State {

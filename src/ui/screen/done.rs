@@ -26,6 +26,15 @@ pub fn update(message: Message) -> Option<Event> {
     })
 }
 
+/// What is read aloud on entering: printed, and (with a card) "take your card".
+pub fn spoken(how: Option<Identification>) -> &'static [&'static str] {
+    if how == Some(Identification::None) {
+        &["done.title"]
+    } else {
+        &["done.title", "done.card"]
+    }
+}
+
 /// The screen.
 pub fn view<'a>(cx: &Context<'a>) -> Page<'a, Message> {
     let k = cx.kiosk;

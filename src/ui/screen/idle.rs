@@ -31,6 +31,12 @@ const PER_ROW: usize = 3;
 /// A language button: 560 × 130 px, far above the 15 mm touch target.
 const BUTTON: (f32, f32) = (560.0, 130.0);
 
+/// Nothing is read aloud at idle: no language is chosen yet, and a kiosk talking to an empty
+/// hall all day would be turned off.
+pub fn spoken() -> &'static [&'static str] {
+    &[]
+}
+
 /// The screen (no frame: there is no session to go back from or call the clerk for yet).
 pub fn view<'a>(_: &Context<'a>) -> Element<'a, Message> {
     let mut grid = Column::new().spacing(28).align_x(Alignment::Center);

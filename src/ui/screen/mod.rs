@@ -71,6 +71,8 @@ pub struct Context<'a> {
     pub reader: &'a ReaderState,
     /// The countdown's "stop" was pressed: both windows ask whether to wipe the session.
     pub asking_stop: bool,
+    /// Whether the voice is on (the header's 「もう一度　きく」).
+    pub voice: bool,
 }
 
 impl Context<'_> {
@@ -191,6 +193,8 @@ pub enum Message {
     Countdown(bool),
     /// The answer to "really stop?": stop and wipe (`true`), or go on.
     StopAnswer(bool),
+    /// The header's 「もう一度　きく」: read the screen's title and instruction again.
+    Replay,
 }
 
 impl Screen {
@@ -209,6 +213,61 @@ impl Screen {
             kiosk::Screen::Done => Screen::Done,
             kiosk::Screen::SeeClerk(_) => Screen::SeeClerk,
         }
+    }
+
+    /// The catalog keys read aloud on entering this screen: its title and instruction, never
+    /// what the resident entered or the card holds. Every screen module declares its own
+    /// (`spoken`), and this match has no default arm, so a new screen cannot forget.
+    pub fn spoken(&self, kiosk: &Kiosk) -> &'static [&'static str] {
+        match self {
+            Screen::Idle => idle::spoken(),
+            Screen::Choose(_) => choose::spoken(),
+            Screen::PlaceCard => place_card::spoken(kiosk.identification()),
+            Screen::Pin => pin::spoken(),
+            Screen::CodeB(_) => code_b::spoken(),
+            Screen::StaffEntry(_) => staff_entry::spoken(),
+            Screen::Confirm(_) => confirm::spoken(),
+            Screen::Questions(_) => questions::spoken(),
+            Screen::Preview(_) => preview::spoken(),
+            Screen::Done => done::spoken(kiosk.identification()),
+            Screen::SeeClerk => match kiosk.screen() {
+                kiosk::Screen::SeeClerk(reason) => see_clerk::spoken(reason),
+                _ => &[],
+            },
+        }
+    }
+
+    /// Every screen's spoken keys, for synthesising them ahead when a language is chosen.
+    pub fn all_spoken() -> Vec<&'static [&'static str]> {
+        use crate::usage::record::Identification;
+        // In the order a session meets them, so the next screens are ready first.
+        let mut all = vec![idle::spoken(), choose::spoken()];
+        for how in [
+            Identification::Pin,
+            Identification::CodeB,
+            Identification::None,
+        ] {
+            all.push(place_card::spoken(Some(how)));
+        }
+        all.extend([
+            pin::spoken(),
+            code_b::spoken(),
+            staff_entry::spoken(),
+            confirm::spoken(),
+            questions::spoken(),
+            preview::spoken(),
+        ]);
+        for how in [Identification::Pin, Identification::None] {
+            all.push(done::spoken(Some(how)));
+        }
+        all.extend(see_clerk::every_spoken());
+        let mut seen = Vec::new();
+        all.retain(|keys| {
+            let new = !seen.contains(keys);
+            seen.push(*keys);
+            new
+        });
+        all
     }
 
     /// Whether this state belongs to the session's screen `s` (if not, it is entered anew).
@@ -239,6 +298,8 @@ impl Screen {
             (_, Message::Countdown(false)) => None,
             (_, Message::StopAnswer(true)) => Some(Event::Reset),
             (_, Message::StopAnswer(false)) => Some(Event::StillHere),
+            // The app speaks ([`super::app::App`]); for the session it is a touch.
+            (_, Message::Replay) => Some(Event::StillHere),
             (Screen::Idle, Message::Idle(m)) => idle::update(m),
             (Screen::Choose(s), Message::Choose(m)) => s.update(m),
             (Screen::PlaceCard, Message::PlaceCard(m)) => place_card::update(m),
@@ -333,6 +394,7 @@ fn frame<'a>(cx: &Context<'a>, page: Page<'a, Message>) -> Element<'a, Message> 
         space::horizontal().width(40),
         steps(cx),
         space::horizontal(),
+        replay(cx),
         call,
     ]
     .align_y(Alignment::Center)
@@ -368,6 +430,27 @@ fn frame<'a>(cx: &Context<'a>, page: Page<'a, Message>) -> Element<'a, Message> 
     .height(Length::Fill)
     .style(style::panel(style::PAGE, style::INK))
     .into()
+}
+
+/// 「もう一度　きく」: the screen's title and instruction read again; for a language no voice
+/// speaks (Tagalog), a note saying so instead; nothing with the voice off and on the back.
+fn replay<'a>(cx: &Context<'a>) -> Element<'a, Message> {
+    if !cx.voice || cx.role == Role::Back {
+        return space::horizontal().width(0).into();
+    }
+    if !crate::voice::Voice::speaks(cx.lang()) {
+        return container(
+            text(cx.t("voice.none"))
+                .size(style::SMALL)
+                .color(style::LINE)
+                .width(200),
+        )
+        .padding([0, 8])
+        .into();
+    }
+    container(big(cx.t("voice.replay"), Kind::Plain, Some(Message::Replay)).width(250))
+        .padding([0, 8])
+        .into()
 }
 
 /// The steps of a session, and which one a screen belongs to ("where am I").
@@ -493,4 +576,29 @@ fn busy<'a>(cx: &Context<'a>, what: Busy) -> Element<'a, Message> {
     .center(Length::Fill)
     .style(style::panel(style::PAGE, style::INK))
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::voice::Speech;
+
+    /// Every key a screen reads aloud is speakable (in the catalogs, no personal
+    /// placeholder), and none is a field of the card or an answer.
+    #[test]
+    fn every_screens_spoken_keys_are_speakable_and_fixed() {
+        let all = Screen::all_spoken();
+        assert!(all.len() >= 15, "{} prompts", all.len());
+        for keys in all {
+            let speech = Speech::of(keys).unwrap_or_else(|e| panic!("{keys:?}: {e}"));
+            for key in speech.keys() {
+                assert!(
+                    !key.starts_with("field.") && !key.starts_with("sex."),
+                    "{key} is spoken"
+                );
+            }
+        }
+        assert_eq!(confirm::spoken(), &["confirm.title"]);
+        assert!(idle::spoken().is_empty());
+    }
 }

@@ -13,6 +13,11 @@ use crate::ui::widgets::text;
 use crate::ui::widgets::{big, bold, digit_pad, lead, masked, title};
 use crate::usage::record::Identification;
 
+/// What is read aloud on entering: the title and how to enter the PIN (never a digit).
+pub fn spoken() -> &'static [&'static str] {
+    &["pin.title", "pin.enter_hint", "pin.hide"]
+}
+
 /// A touch on the PIN pad.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {

@@ -28,6 +28,15 @@ pub fn update(message: Message) -> Option<Event> {
     })
 }
 
+/// What is read aloud on entering: the title and what comes next (the PIN, or 照合番号B).
+pub fn spoken(how: Option<Identification>) -> &'static [&'static str] {
+    if how == Some(Identification::CodeB) {
+        &["place.title", "place.lead_code_b"]
+    } else {
+        &["place.title", "place.lead_pin"]
+    }
+}
+
 /// The screen.
 pub fn view<'a>(cx: &Context<'a>) -> Page<'a, Message> {
     let how = cx.kiosk.identification().unwrap_or(Identification::Pin);

@@ -16,6 +16,11 @@ use crate::ui::widgets::{big, lead, title};
 /// with the page's top half in view).
 pub const ZOOM_WIDTHS: [f32; 3] = [1100.0, 1500.0, 1900.0];
 
+/// What is read aloud on entering: the title and how to look at the pages.
+pub fn spoken() -> &'static [&'static str] {
+    &["preview.title", "preview.lead"]
+}
+
 /// The rasterised pages, or why there are none; the page showing and the zoom step.
 pub struct State {
     pages: Vec<image::Handle>,

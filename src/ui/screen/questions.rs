@@ -19,6 +19,12 @@ use crate::ui::style::{self, Kind};
 use crate::ui::widgets::text;
 use crate::ui::widgets::{Key, big, bold, japanese, kana_keyboard, lead, named, number_pad, title};
 
+/// What is read aloud on entering: the instruction (the title is the form's name from its
+/// template, not a catalog sentence; the questions and answers are never read).
+pub fn spoken() -> &'static [&'static str] {
+    &["q.lead"]
+}
+
 /// The page of one chosen form, and the keyboard while it is open.
 pub struct State {
     form: usize,

@@ -46,6 +46,64 @@ pub fn key(reason: &ClerkReason) -> &'static str {
     }
 }
 
+/// What is read aloud on entering, for each reason: what happened and that the clerk is
+/// coming (the clerk's detail on the back is never read).
+const SPOKEN: [&[&str]; 7] = [
+    &[
+        "see_clerk.guard.title",
+        "see_clerk.guard.lead",
+        "see_clerk.coming",
+    ],
+    &[
+        "see_clerk.blocked.title",
+        "see_clerk.blocked.lead",
+        "see_clerk.coming",
+    ],
+    &[
+        "see_clerk.not_my_number.title",
+        "see_clerk.not_my_number.lead",
+        "see_clerk.coming",
+    ],
+    &[
+        "see_clerk.read_failed.title",
+        "see_clerk.read_failed.lead",
+        "see_clerk.coming",
+    ],
+    &[
+        "see_clerk.form_failed.title",
+        "see_clerk.form_failed.lead",
+        "see_clerk.coming",
+    ],
+    &[
+        "see_clerk.print_failed.title",
+        "see_clerk.print_failed.lead",
+        "see_clerk.coming",
+    ],
+    &[
+        "see_clerk.data_wrong.title",
+        "see_clerk.data_wrong.lead",
+        "see_clerk.coming",
+    ],
+];
+
+/// What is read aloud on entering for `reason`.
+pub fn spoken(reason: &ClerkReason) -> &'static [&'static str] {
+    SPOKEN[match reason {
+        ClerkReason::LastTryGuarded => 0,
+        ClerkReason::Blocked => 1,
+        ClerkReason::NotMyNumberCard => 2,
+        ClerkReason::ReadFailed(_) => 3,
+        ClerkReason::FormFailed(_) => 4,
+        ClerkReason::PrintFailed(_) => 5,
+        ClerkReason::DataWrong => 6,
+    }]
+}
+
+/// What is read aloud for every reason (synthesised ahead).
+pub fn every_spoken() -> [&'static [&'static str]; 7] {
+    SPOKEN
+}
+
 /// The screen.
 pub fn view<'a>(cx: &Context<'a>, reason: &'a ClerkReason) -> Page<'a, Message> {
     let key = key(reason);

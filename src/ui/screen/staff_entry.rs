@@ -15,6 +15,11 @@ use crate::ui::secret::Secret;
 use crate::ui::style::{self, Kind};
 use crate::ui::widgets::{big, lead, title};
 
+/// What is read aloud on the front on entering: the clerk is typing, please wait.
+pub fn spoken() -> &'static [&'static str] {
+    &["staff.front_title", "staff.front_lead"]
+}
+
 /// The entry being typed.
 #[derive(Default)]
 pub struct State {
