@@ -144,14 +144,16 @@ pub const RESIDENT_PREFIXES: [&str; 21] = [
 
 /// Single keys outside [`RESIDENT_PREFIXES`] that the resident reads: the header's name, the
 /// clerk-call button and its answer, the front screen while a clerk types, the preview's own
-/// error.
-pub const RESIDENT_KEYS: [&str; 6] = [
+/// error, the voice's replay button and its no-voice note.
+pub const RESIDENT_KEYS: [&str; 8] = [
     "app.name",
     "clerk.call",
     "clerk.called",
     "staff.front_title",
     "staff.front_lead",
     "error.preview",
+    "voice.replay",
+    "voice.none",
 ];
 
 /// Whether `key` is read by the resident (and so needs a text in every language). The
