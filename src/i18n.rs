@@ -192,6 +192,71 @@ pub fn plain(marked: &str) -> String {
     ruby_pieces(marked).iter().map(|p| p.base).collect()
 }
 
+/// Whether `c` is a kanji (a CJK ideograph, or 々), which resident text marks with its reading.
+pub fn is_kanji(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}' | '々')
+        || ('\u{20000}'..='\u{2FFFF}').contains(&c)
+}
+
+/// The kanji of marked text that have no reading (outside every `{漢字|かんじ}`), in order.
+pub fn unmarked_kanji(marked: &str) -> Vec<char> {
+    ruby_pieces(marked)
+        .iter()
+        .filter(|p| p.reading.is_none())
+        .flat_map(|p| p.base.chars())
+        .filter(|c| is_kanji(*c))
+        .collect()
+}
+
+/// Whether the resident reads the catalog string of `key` (its kanji carry ふりがな): every
+/// key of the resident screens. The clerk's and admin's keys, doctor, the card, print and
+/// form errors (the clerk reads those) stay plain standard Japanese.
+pub fn is_resident_key(key: &str) -> bool {
+    const RESIDENT: [&str; 19] = [
+        "app.name",
+        "nav.",
+        "idle.",
+        "choose.",
+        "place.",
+        "pin.",
+        "code_b.",
+        "key.",
+        "field.",
+        "sex.",
+        "confirm.",
+        "preview.",
+        "busy.",
+        "done.",
+        "survey.",
+        "countdown.",
+        "form.",
+        "category.",
+        "purpose.",
+    ];
+    const ALSO: [&str; 7] = [
+        "clerk.call",
+        "clerk.called",
+        "staff.front_title",
+        "staff.front_lead",
+        "error.preview",
+        "furigana.toggle",
+        "q.",
+    ];
+    // What the clerk reads on a resident screen: the note under a see-the-clerk screen, the
+    // romaji field of the take-over. A date pattern: the reading of 日 depends on the number
+    // (1日 ついたち, 20日 はつか), and a wrong reading is worse than none.
+    const NOT: [&str; 2] = ["q.staff_romaji", "field.birth_western"];
+    if NOT.contains(&key) || (key.starts_with("see_clerk.") && key.ends_with(".clerk")) {
+        return false;
+    }
+    key.starts_with("see_clerk.")
+        || key.starts_with("step.")
+        || RESIDENT.iter().any(|p| key.starts_with(p))
+        || ALSO
+            .iter()
+            .any(|p| if p.ends_with('.') { key.starts_with(p) } else { key == *p })
+}
+
 /// A sentence not yet put into a language: a catalog key and its arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Text {
@@ -335,6 +400,43 @@ mod tests {
         );
         assert_eq!(plain(marked), "証明書を　{n}枚");
         assert_eq!(plain("{a|}b{"), "{a|}b{");
+    }
+
+    #[test]
+    fn every_kanji_a_resident_reads_has_its_reading() {
+        let ja: HashMap<String, String> = toml::from_str(JA).unwrap();
+        let mut missing: Vec<String> = Vec::new();
+        let mut resident = 0;
+        for (key, value) in &ja {
+            if is_resident_key(key) {
+                resident += 1;
+                let k = unmarked_kanji(value);
+                if !k.is_empty() {
+                    missing.push(format!("{key}: {}", k.iter().collect::<String>()));
+                }
+                // A reading is kana, and a base is not empty (`{|}` would draw nothing).
+                for p in ruby_pieces(value) {
+                    if let Some(r) = p.reading {
+                        assert!(
+                            r.chars().all(|c| matches!(c, 'ぁ'..='ゖ' | 'ー' | 'ァ'..='ヺ')),
+                            "{key}: the reading “{r}” of “{}” is not kana",
+                            p.base
+                        );
+                    }
+                }
+            } else {
+                assert!(
+                    !value.contains('|'),
+                    "{key} is read by the clerk: no ふりがな marks"
+                );
+            }
+        }
+        missing.sort();
+        assert!(missing.is_empty(), "kanji without a reading: {missing:#?}");
+        assert!(resident > 120, "only {resident} resident keys");
+        assert!(is_resident_key("pin.title") && !is_resident_key("clerk.reset"));
+        assert!(!is_resident_key("see_clerk.guard.clerk"));
+        assert_eq!(unmarked_kanji("{書|か}かない窓口"), ['窓', '口']);
     }
 
     #[test]

@@ -15,8 +15,9 @@ use crate::forms::template::{QuestionKind, QuestionSpec};
 use crate::kiosk::entry::modify_last_kana;
 use crate::kiosk::{Event, Kiosk};
 use crate::ui::secret::Secret;
+use crate::ui::ruby::{Label, ruby};
 use crate::ui::style::{self, Kind};
-use crate::ui::widgets::{Key, big, bold, kana_keyboard, lead, named, number_pad, title};
+use crate::ui::widgets::{Key, big, bold, kana_keyboard, lead, number_pad, title};
 
 /// The page of one chosen form, and the keyboard while it is open.
 pub struct State {
@@ -139,17 +140,17 @@ impl State {
             let value = answers.get(&q.id);
             let control = control(cx, q, value);
             let mut label_col =
-                column![text(q.label_in(lang).to_owned()).size(style::TEXT)].width(480);
+                column![ruby(cx.marked(q.label.marked(lang))).size(style::TEXT).width(480)].width(480);
             if missing.contains(&q.id.as_str()) {
                 label_col = label_col.push(
-                    text(cx.t("q.required"))
+                    ruby(cx.rt("q.required"))
                         .size(style::SMALL)
                         .color(style::ALERT),
                 );
             } else if k.shared_from(self.form, &q.id).is_some() {
                 // Asked once: answered on an earlier form's page.
                 label_col = label_col.push(
-                    text(format!("✓ {}", cx.t("q.shared")))
+                    ruby(cx.rt("q.shared").prefixed("✓ "))
                         .size(style::SMALL)
                         .color(style::GOOD),
                 );
@@ -165,8 +166,11 @@ impl State {
                 .width(Length::Fill),
             );
         }
-        let heading = cx.tf("q.title", &[("form", &named(lang, "form", &t.spec.id))]);
-        let progress = cx.tf(
+        let heading = cx.rtf(
+            "q.title",
+            &[("form", &cx.named("form", &t.spec.id).marked)],
+        );
+        let progress = cx.rtf(
             "q.progress",
             &[
                 ("n", &(self.form + 1).to_string()),
@@ -175,7 +179,7 @@ impl State {
         );
         let body = column![
             row![
-                text(progress)
+                ruby(progress)
                     .size(style::TEXT)
                     .font(bold())
                     .color(style::PRIMARY),
@@ -183,7 +187,7 @@ impl State {
             ]
             .spacing(24)
             .align_y(Alignment::Center),
-            lead(cx.t("q.lead")),
+            lead(cx.rt("q.lead")),
             scrollable(list)
                 .direction(scrollable::Direction::Vertical(
                     scrollable::Scrollbar::new().width(24).scroller_width(24),
@@ -193,7 +197,7 @@ impl State {
         ]
         .spacing(12);
         Page::new(body).back(Message::Back).next(
-            cx.t("nav.next"),
+            cx.rt("nav.next"),
             missing.is_empty().then_some(Message::Next),
         )
     }
@@ -230,14 +234,14 @@ impl State {
                 keys,
                 row![
                     big(
-                        cx.t("key.cancel"),
+                        cx.rt("key.cancel"),
                         Kind::Plain,
                         Some(Message::Key(Key::Cancel))
                     )
                     .width(360),
                     space::horizontal(),
                     big(
-                        cx.t("key.done"),
+                        cx.rt("key.done"),
                         Kind::Primary,
                         Some(Message::Key(Key::Done))
                     )
@@ -266,9 +270,9 @@ fn control<'a>(
                 r = r.push(
                     big(
                         if on {
-                            format!("✓ {}", o.label.in_language(lang))
+                            cx.marked(o.label.marked(lang)).prefixed("✓ ")
                         } else {
-                            o.label.in_language(lang).to_owned()
+                            cx.marked(o.label.marked(lang))
                         },
                         if on { Kind::Chosen } else { Kind::Plain },
                         Some(Message::Answer(
@@ -287,14 +291,14 @@ fn control<'a>(
             let step = |to: u32| Message::Answer(q.id.clone(), to.to_string().into());
             row![
                 big(
-                    "−".into(),
+                    "−",
                     Kind::Plain,
                     (n > *bounds.start()).then(|| step(n - 1))
                 )
                 .width(style::TOUCH + 20.0),
-                container(text(cx.tf("q.count", &[("n", &n.to_string())])).size(44)).center_x(200),
+                container(ruby(cx.rtf("q.count", &[("n", &n.to_string())])).size(44)).center_x(200),
                 big(
-                    "+".into(),
+                    "+",
                     Kind::Plain,
                     (n < *bounds.end()).then(|| step(n + 1))
                 )
@@ -319,9 +323,10 @@ fn control<'a>(
                     .width(700)
                     .into()
             } else {
+                // A typed value is shown as it is (it is the resident's, never marked).
                 let shown = value
                     .filter(|v| !v.is_empty())
-                    .map_or_else(|| cx.t("q.tap_to_enter"), str::to_owned);
+                    .map_or_else(|| cx.rt("q.tap_to_enter"), |v| Label::from(v));
                 big(shown, Kind::Plain, Some(Message::Edit(q.id.clone())))
                     .width(700)
                     .into()
@@ -337,7 +342,7 @@ fn control<'a>(
                     .width(700)
                     .into()
             } else {
-                text(cx.t("q.staff_only")).size(style::SMALL).into()
+                ruby(cx.rt("q.staff_only")).size(style::SMALL).into()
             }
         }
     }
