@@ -1269,18 +1269,14 @@ fn japanese_starts_without_furigana_and_the_session_end_resets_the_toggle() {
     assert!(u.shows(Role::Front, "しょるい"));
     assert_no_markup(&u, Role::Back);
     // The session ends: the next resident starts with their own language's default.
-    let _ = u.app.update(Message::Screen(
-        Role::Front,
-        screen::Message::StopAnswer(true),
-    ));
+    u.tap_on(Role::Back, &t(Language::JA, "clerk.reset"));
+    u.tap_on(Role::Back, &t(Language::JA, "clerk.reset_yes"));
     assert_eq!(u.screen(), Screen::Idle);
     start_in(&mut u, Language::JA);
     assert!(!u.shows(Role::Front, "しょるい"));
     // English has no ふりがな and no toggle.
-    let _ = u.app.update(Message::Screen(
-        Role::Front,
-        screen::Message::StopAnswer(true),
-    ));
+    u.tap_on(Role::Back, &t(Language::JA, "clerk.reset"));
+    u.tap_on(Role::Back, &t(Language::JA, "clerk.reset_yes"));
     start_in(&mut u, Language::EN);
     assert!(!u.shows(Role::Front, "ふりがな"));
     assert!(!u.shows(Role::Front, "✓ ふりがな"));

@@ -38,6 +38,9 @@ pub enum Message {
 /// A form tile's width, and the width its name is laid out in (the tile's padding off).
 const TILE: f32 = 440.0;
 const TILE_TEXT: f32 = TILE - 36.0;
+/// A tile's height: its tag and two lines of name, each with its ふりがな line (the three
+/// rows of ten tiles still fit the screen without scrolling).
+const TILE_HEIGHT: f32 = 176.0;
 
 /// A form's name as its tile shows it: in lines broken between phrases only (the UI
 /// simulation tests find a tile by this text).
@@ -139,11 +142,11 @@ impl State {
                                 .size(style::TEXT)
                                 .width(TILE_TEXT),
                         ]
-                        .spacing(4),
+                        .spacing(2),
                     )
                     .width(TILE)
-                    .height(style::TOUCH + 64.0)
-                    .padding([10, 18])
+                    .height(TILE_HEIGHT)
+                    .padding([6, 18])
                     .style(style::button_style(tab(on)))
                     .on_press(Message::Toggle(t.spec.id.clone())),
                 );
@@ -155,7 +158,7 @@ impl State {
                     &[("purpose", &named(lang, "purpose", p))],
                 )));
             }
-            scrollable(col.push(tiles.wrap().vertical_spacing(16)))
+            scrollable(col.push(tiles.wrap().vertical_spacing(10)))
                 .on_scroll(|_| Message::Scrolled)
                 .height(Length::Fill)
                 .into()
