@@ -1,9 +1,11 @@
 //! Message catalogs: every string a person reads on the kiosk — a screen, the clerk's reason
 //! for a failure, an admin result — comes from `assets/i18n/ja.toml` or `assets/i18n/en.toml`,
 //! never from a literal in a view or an error type. Japanese is the reference; the resident
-//! screens use やさしい日本語 (short sentences, spaces between phrases, ruby-free words a child or
-//! a newcomer can read). A key missing from a catalog shows as `⟦key⟧`, which the screenshot
-//! tests look for.
+//! screens use やさしい日本語 (short sentences, everyday words, a full-width space between
+//! phrases) with every kanji marked with its reading, `{漢字|かんじ}` ([`is_resident_key`] says
+//! which keys; a test finds a kanji left without one). Only the ruby widget (`src/ui/ruby.rs`)
+//! sees the marks ([`t_marked`]); everything else gets them stripped ([`t`]). A key missing
+//! from a catalog shows as `⟦key⟧`, which the screenshot tests look for.
 //!
 //! No iced here: the card, print and form errors, the kiosk and the UI all use this module.
 //! An error that a person will read carries a [`Text`] (a key and its arguments) and is put
@@ -252,9 +254,13 @@ pub fn is_resident_key(key: &str) -> bool {
     key.starts_with("see_clerk.")
         || key.starts_with("step.")
         || RESIDENT.iter().any(|p| key.starts_with(p))
-        || ALSO
-            .iter()
-            .any(|p| if p.ends_with('.') { key.starts_with(p) } else { key == *p })
+        || ALSO.iter().any(|p| {
+            if p.ends_with('.') {
+                key.starts_with(p)
+            } else {
+                key == *p
+            }
+        })
 }
 
 /// A sentence not yet put into a language: a catalog key and its arguments.
@@ -418,7 +424,8 @@ mod tests {
                 for p in ruby_pieces(value) {
                     if let Some(r) = p.reading {
                         assert!(
-                            r.chars().all(|c| matches!(c, 'ぁ'..='ゖ' | 'ー' | 'ァ'..='ヺ')),
+                            r.chars()
+                                .all(|c| matches!(c, 'ぁ'..='ゖ' | 'ー' | 'ァ'..='ヺ')),
                             "{key}: the reading “{r}” of “{}” is not kana",
                             p.base
                         );

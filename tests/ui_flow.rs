@@ -1233,12 +1233,18 @@ fn easy_japanese_starts_with_furigana_and_one_tap_hides_it() {
     // The title is found by its plain text, and its reading 「しょるい」 is drawn above 書類.
     assert!(u.shows(Role::Front, &title));
     assert!(u.shows(Role::Front, "しょるい"), "書類 shows its reading");
-    assert!(u.shows(Role::Front, "じゅうみんひょう"), "a tile shows its reading");
+    assert!(
+        u.shows(Role::Front, "じゅうみんひょう"),
+        "a tile shows its reading"
+    );
     assert_no_markup(&u, Role::Front);
     assert_no_markup(&u, Role::Back);
     // The clerk bar is plain Japanese (the mirrored resident screen below it may show ruby).
     assert!(u.shows(Role::Back, &t(Language::JA, "clerk.mode_self")));
-    assert!(!u.shows(Role::Back, "ふりがな"), "no toggle on the clerk's window");
+    assert!(
+        !u.shows(Role::Back, "ふりがな"),
+        "no toggle on the clerk's window"
+    );
 
     // One tap hides every reading; the text stays.
     u.tap_on(Role::Front, "✓ ふりがな");
@@ -1329,7 +1335,10 @@ fn the_whole_flow_runs_in_easy_japanese_with_furigana() {
     u.shot("06-confirm");
     u.tap("confirm.ok");
     assert_eq!(u.screen(), Screen::Questions { form: 0 });
-    assert!(u.shows(Role::Front, "しょうめいしょ"), "a question's reading");
+    assert!(
+        u.shows(Role::Front, "しょうめいしょ"),
+        "a question's reading"
+    );
     u.shot("07-questions");
     u.tap("nav.next");
     assert_eq!(u.screen(), Screen::Preview);

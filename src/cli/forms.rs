@@ -88,13 +88,15 @@ pub fn run(command: FormsCommand, config: &crate::config::Config, base: &Path) -
             let (good, errors) = if files.is_empty() {
                 load_dir(&dir)
             } else {
-                files.iter().fold((Vec::new(), Vec::new()), |(mut ok, mut errs), f| {
-                    match Template::load(f) {
-                        Ok(t) => ok.push(t),
-                        Err(mut e) => errs.append(&mut e),
-                    }
-                    (ok, errs)
-                })
+                files
+                    .iter()
+                    .fold((Vec::new(), Vec::new()), |(mut ok, mut errs), f| {
+                        match Template::load(f) {
+                            Ok(t) => ok.push(t),
+                            Err(mut e) => errs.append(&mut e),
+                        }
+                        (ok, errs)
+                    })
             };
             // Warnings do not fail the check (an office's own templates may lag behind).
             for w in good.iter().flat_map(Template::reading_warnings) {

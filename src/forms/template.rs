@@ -1289,7 +1289,13 @@ mod reading_tests {
         let templates = shipped();
         let koseki = templates.iter().find(|t| t.spec.id == "koseki").unwrap();
         let q = koseki.question("relation").unwrap_or_else(|| {
-            koseki.spec.questions.iter().map(|q| q.get_ref()).find(|q| !q.options.is_empty()).unwrap()
+            koseki
+                .spec
+                .questions
+                .iter()
+                .map(|q| q.get_ref())
+                .find(|q| !q.options.is_empty())
+                .unwrap()
         });
         for language in [Language::JA, Language::EASY_JA] {
             assert!(q.label.marked(language).contains('|'));
@@ -1305,7 +1311,10 @@ mod reading_tests {
     #[test]
     fn a_label_without_readings_is_a_warning_naming_file_question_and_kanji() {
         let templates = shipped();
-        let mut t = templates.into_iter().find(|t| t.spec.id == "juminhyo").unwrap();
+        let mut t = templates
+            .into_iter()
+            .find(|t| t.spec.id == "juminhyo")
+            .unwrap();
         let mut q = t.spec.questions[0].get_ref().clone();
         q.label.ja = "{証明|しょうめい}が必要な方".into();
         let id = q.id.clone();

@@ -14,11 +14,11 @@
 //! For the UI simulation tests the widget reports its text as one plain string (what `text`
 //! would), and, while ふりがな shows, each reading it draws.
 
+use iced::{Color, Element, Font, Length, Pixels, Point, Rectangle, Size, alignment};
 use iced_core::layout::{self, Layout};
 use iced_core::text::{self as core_text, Paragraph as _, Renderer as _};
 use iced_core::widget::{Operation, Tree, tree};
 use iced_core::{Widget, mouse, renderer};
-use iced::{Color, Element, Font, Length, Pixels, Point, Rectangle, Size, alignment};
 
 use crate::i18n;
 
@@ -97,20 +97,26 @@ pub fn phrases(marked: &str) -> Vec<Phrase> {
     }];
     for piece in i18n::ruby_pieces(marked) {
         if let Some(reading) = piece.reading {
-            out.last_mut().unwrap_or_else(|| unreachable!()).cells.push(Cell {
-                base: piece.base.to_owned(),
-                reading: Some(reading.to_owned()),
-            });
+            out.last_mut()
+                .unwrap_or_else(|| unreachable!())
+                .cells
+                .push(Cell {
+                    base: piece.base.to_owned(),
+                    reading: Some(reading.to_owned()),
+                });
             continue;
         }
         let mut run = String::new();
         for c in piece.base.chars() {
             if is_sep(c) {
                 if !run.is_empty() {
-                    out.last_mut().unwrap_or_else(|| unreachable!()).cells.push(Cell {
-                        base: std::mem::take(&mut run),
-                        reading: None,
-                    });
+                    out.last_mut()
+                        .unwrap_or_else(|| unreachable!())
+                        .cells
+                        .push(Cell {
+                            base: std::mem::take(&mut run),
+                            reading: None,
+                        });
                 }
                 out.push(Phrase {
                     sep: Some(c),
@@ -121,10 +127,13 @@ pub fn phrases(marked: &str) -> Vec<Phrase> {
             }
         }
         if !run.is_empty() {
-            out.last_mut().unwrap_or_else(|| unreachable!()).cells.push(Cell {
-                base: run,
-                reading: None,
-            });
+            out.last_mut()
+                .unwrap_or_else(|| unreachable!())
+                .cells
+                .push(Cell {
+                    base: run,
+                    reading: None,
+                });
         }
     }
     out.retain(|p| !p.cells.is_empty());
@@ -471,7 +480,10 @@ mod tests {
                 .iter()
                 .map(|c| {
                     let b = c.base.chars().count() as f32;
-                    let r = c.reading.as_ref().map_or(0.0, |r| r.chars().count() as f32 * 0.5);
+                    let r = c
+                        .reading
+                        .as_ref()
+                        .map_or(0.0, |r| r.chars().count() as f32 * 0.5);
                     b.max(r)
                 })
                 .sum()
@@ -536,10 +548,18 @@ mod tests {
         }
         assert_eq!(
             lines_of(s, 9.0),
-            ["印刷される", "書類です。「大きく", "する」で　字が", "大きく　なります"]
+            [
+                "印刷される",
+                "書類です。「大きく",
+                "する」で　字が",
+                "大きく　なります"
+            ]
         );
         // A phrase wider than the line keeps a line of its own, whole.
-        assert_eq!(lines_of("{住民票|じゅうみんひょう}の{写|うつ}し　を", 3.0), ["住民票の写し", "を"]);
+        assert_eq!(
+            lines_of("{住民票|じゅうみんひょう}の{写|うつ}し　を", 3.0),
+            ["住民票の写し", "を"]
+        );
     }
 
     #[test]
@@ -552,8 +572,11 @@ mod tests {
                 .cells
                 .iter()
                 .map(|c| {
-                    (c.base.chars().count() as f32)
-                        .max(c.reading.as_ref().map_or(0.0, |r| r.chars().count() as f32 * 0.5))
+                    (c.base.chars().count() as f32).max(
+                        c.reading
+                            .as_ref()
+                            .map_or(0.0, |r| r.chars().count() as f32 * 0.5),
+                    )
                 })
                 .sum()
         };

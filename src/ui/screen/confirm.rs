@@ -68,10 +68,7 @@ impl State {
         }
         let line = |label: Label, value: String| -> Element<'a, Message> {
             row![
-                ruby(label)
-                    .size(style::TEXT)
-                    .width(300)
-                    .color(style::LINE),
+                ruby(label).size(style::TEXT).width(300).color(style::LINE),
                 text(value).size(44).width(Length::Fill),
             ]
             .spacing(20)

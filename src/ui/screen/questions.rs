@@ -14,8 +14,8 @@ use super::{Context, Page};
 use crate::forms::template::{QuestionKind, QuestionSpec};
 use crate::kiosk::entry::modify_last_kana;
 use crate::kiosk::{Event, Kiosk};
-use crate::ui::secret::Secret;
 use crate::ui::ruby::{Label, ruby};
+use crate::ui::secret::Secret;
 use crate::ui::style::{self, Kind};
 use crate::ui::widgets::{Key, big, bold, kana_keyboard, lead, number_pad, title};
 
@@ -139,8 +139,12 @@ impl State {
         for q in t.spec.questions.iter().map(|q| q.get_ref()) {
             let value = answers.get(&q.id);
             let control = control(cx, q, value);
-            let mut label_col =
-                column![ruby(cx.marked(q.label.marked(lang))).size(style::TEXT).width(480)].width(480);
+            let mut label_col = column![
+                ruby(cx.marked(q.label.marked(lang)))
+                    .size(style::TEXT)
+                    .width(480)
+            ]
+            .width(480);
             if missing.contains(&q.id.as_str()) {
                 label_col = label_col.push(
                     ruby(cx.rt("q.required"))
@@ -166,10 +170,7 @@ impl State {
                 .width(Length::Fill),
             );
         }
-        let heading = cx.rtf(
-            "q.title",
-            &[("form", &cx.named("form", &t.spec.id).marked)],
-        );
+        let heading = cx.rtf("q.title", &[("form", &cx.named("form", &t.spec.id).marked)]);
         let progress = cx.rtf(
             "q.progress",
             &[
@@ -207,8 +208,8 @@ impl State {
         let e = self.editor.as_ref()?;
         let label = self
             .question(cx.kiosk, &e.question)
-            .map(|q| q.label_in(cx.lang()).to_owned())
-            .unwrap_or_default();
+            .map(|q| cx.marked(q.label.marked(cx.lang())))
+            .unwrap_or_else(|| Label::from(""));
         let keys: Element<'a, Message> = if e.kana {
             kana_keyboard(
                 Message::Key,
@@ -225,7 +226,7 @@ impl State {
         };
         Some(
             column![
-                text(label).size(style::TEXT).font(bold()),
+                ruby(label).size(style::TEXT).font(bold()),
                 container(text(e.buffer.as_str()).size(52))
                     .padding([10, 24])
                     .width(Length::Fill)
@@ -290,19 +291,11 @@ fn control<'a>(
             let bounds = q.count_bounds();
             let step = |to: u32| Message::Answer(q.id.clone(), to.to_string().into());
             row![
-                big(
-                    "−",
-                    Kind::Plain,
-                    (n > *bounds.start()).then(|| step(n - 1))
-                )
-                .width(style::TOUCH + 20.0),
+                big("−", Kind::Plain, (n > *bounds.start()).then(|| step(n - 1)))
+                    .width(style::TOUCH + 20.0),
                 container(ruby(cx.rtf("q.count", &[("n", &n.to_string())])).size(44)).center_x(200),
-                big(
-                    "+",
-                    Kind::Plain,
-                    (n < *bounds.end()).then(|| step(n + 1))
-                )
-                .width(style::TOUCH + 20.0),
+                big("+", Kind::Plain, (n < *bounds.end()).then(|| step(n + 1)))
+                    .width(style::TOUCH + 20.0),
             ]
             .spacing(12)
             .align_y(Alignment::Center)

@@ -86,8 +86,14 @@ pub fn view<'a>(cx: &Context<'a>, reason: &'a ClerkReason) -> Page<'a, Message> 
         );
     }
     if matches!(reason, ClerkReason::PrintFailed(_)) {
-        actions = actions
-            .push(big(cx.rt("see_clerk.retry"), Kind::Primary, Some(Message::Retry)).width(520));
+        actions = actions.push(
+            big(
+                cx.rt("see_clerk.retry"),
+                Kind::Primary,
+                Some(Message::Retry),
+            )
+            .width(520),
+        );
     }
     actions = actions.push(
         big(
