@@ -277,11 +277,13 @@ struct Placed {
     reading_width: f32,
 }
 
+/// One laid-out line: its width, and its cells as (phrase, cell, placement).
+type Line = (f32, Vec<(usize, usize, Placed)>);
+
 /// The layout made by the last `layout`, for `draw` and `operate`.
 #[derive(Debug, Default)]
 struct State {
-    /// Per line: its width, and its cells as (phrase, cell, placement).
-    lines: Vec<(f32, Vec<(usize, usize, Placed)>)>,
+    lines: Vec<Line>,
 }
 
 /// The width of `s` in `font` at `size` px, from iced's own text layout (cosmic-text with the

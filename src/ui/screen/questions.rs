@@ -319,7 +319,7 @@ fn control<'a>(
                 // A typed value is shown as it is (it is the resident's, never marked).
                 let shown = value
                     .filter(|v| !v.is_empty())
-                    .map_or_else(|| cx.rt("q.tap_to_enter"), |v| Label::from(v));
+                    .map_or_else(|| cx.rt("q.tap_to_enter"), Label::from);
                 big(shown, Kind::Plain, Some(Message::Edit(q.id.clone())))
                     .width(700)
                     .into()
