@@ -149,7 +149,7 @@ impl State {
                 .width(Length::Shrink),
             );
         let mut body = column![
-            row![column![title(cx.rt("preview.title")), lead(cx.rt("preview.lead"))].spacing(8),],
+            row![column![title(cx.rt("preview.title")), lead(cx.rt("preview.lead"))].spacing(16),],
             tools,
         ]
         .spacing(12);
