@@ -1,10 +1,12 @@
 //! Message catalogs: every string a person reads on the kiosk — a screen, the clerk's reason
 //! for a failure, an admin result — comes from a catalog in `assets/i18n/` (`ja.toml` and
 //! `en.toml` complete, the other languages' the resident keys only), never from a literal in a
-//! view or an error type. Japanese is the reference; the resident
-//! screens use やさしい日本語 (short sentences, spaces between phrases, ruby-free words a child or
-//! a newcomer can read). A key missing from a catalog shows as `⟦key⟧`, which the screenshot
-//! tests look for.
+//! view or an error type. Japanese is the reference; the resident screens use やさしい日本語
+//! (short sentences, everyday words, a full-width space between phrases) with every kanji
+//! marked with its reading, `{漢字|かんじ}` ([`needs_furigana`] says which keys; a test finds a
+//! kanji left without one). Only the ruby widget (`src/ui/ruby.rs`) sees the marks
+//! ([`t_marked`]); everything else gets them stripped ([`t`]). A key missing from a catalog
+//! shows as `⟦key⟧`, which the screenshot tests look for.
 //!
 //! No iced here: the card, print and form errors, the kiosk and the UI all use this module.
 //! An error that a person will read carries a [`Text`] (a key and its arguments) and is put
@@ -298,6 +300,32 @@ pub fn plain(marked: &str) -> String {
     ruby_pieces(marked).iter().map(|p| p.base).collect()
 }
 
+/// Whether `c` is a kanji (a CJK ideograph, or 々), which resident text marks with its reading.
+pub fn is_kanji(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}' | '々')
+        || ('\u{20000}'..='\u{2FFFF}').contains(&c)
+}
+
+/// The kanji of marked text that have no reading (outside every `{漢字|かんじ}`), in order.
+pub fn unmarked_kanji(marked: &str) -> Vec<char> {
+    ruby_pieces(marked)
+        .iter()
+        .filter(|p| p.reading.is_none())
+        .flat_map(|p| p.base.chars())
+        .filter(|c| is_kanji(*c))
+        .collect()
+}
+
+/// Whether the catalog string of `key` carries ふりがな: every resident key
+/// ([`is_resident_key`]) and the toggle's own label, except what the clerk reads on a resident
+/// screen (the romaji field of the take-over) and a date pattern (the reading of 日 depends on the
+/// number: 1日 ついたち, 20日 はつか, and a wrong reading is worse than none). The clerk's and
+/// admin's keys, doctor, the card, print and form errors stay plain standard Japanese.
+pub fn needs_furigana(key: &str) -> bool {
+    const NOT: [&str; 2] = ["q.staff_romaji", "field.birth_western"];
+    (is_resident_key(key) || key == "furigana.toggle") && !NOT.contains(&key)
+}
+
 /// A sentence not yet put into a language: a catalog key and its arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Text {
@@ -441,6 +469,44 @@ mod tests {
         );
         assert_eq!(plain(marked), "証明書を　{n}枚");
         assert_eq!(plain("{a|}b{"), "{a|}b{");
+    }
+
+    #[test]
+    fn every_kanji_a_resident_reads_has_its_reading() {
+        let ja: HashMap<String, String> = toml::from_str(JA).unwrap();
+        let mut missing: Vec<String> = Vec::new();
+        let mut resident = 0;
+        for (key, value) in &ja {
+            if needs_furigana(key) {
+                resident += 1;
+                let k = unmarked_kanji(value);
+                if !k.is_empty() {
+                    missing.push(format!("{key}: {}", k.iter().collect::<String>()));
+                }
+                // A reading is kana, and a base is not empty (`{|}` would draw nothing).
+                for p in ruby_pieces(value) {
+                    if let Some(r) = p.reading {
+                        assert!(
+                            r.chars()
+                                .all(|c| matches!(c, 'ぁ'..='ゖ' | 'ー' | 'ァ'..='ヺ')),
+                            "{key}: the reading “{r}” of “{}” is not kana",
+                            p.base
+                        );
+                    }
+                }
+            } else {
+                assert!(
+                    !value.contains('|'),
+                    "{key} is read by the clerk: no ふりがな marks"
+                );
+            }
+        }
+        missing.sort();
+        assert!(missing.is_empty(), "kanji without a reading: {missing:#?}");
+        assert!(resident > 120, "only {resident} resident keys");
+        assert!(needs_furigana("pin.title") && !needs_furigana("clerk.reset"));
+        assert!(!needs_furigana("see_clerk.guard.clerk"));
+        assert_eq!(unmarked_kanji("{書|か}かない窓口"), ['窓', '口']);
     }
 
     #[test]

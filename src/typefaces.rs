@@ -243,14 +243,11 @@ mod tests {
             for t in &templates {
                 for q in &t.spec.questions {
                     let q = q.get_ref();
-                    strings.push((
-                        format!("{}: {}", t.spec.id, q.id),
-                        q.label_in(language).into(),
-                    ));
+                    strings.push((format!("{}: {}", t.spec.id, q.id), q.label_in(language)));
                     for o in &q.options {
                         strings.push((
                             format!("{}: {}.{}", t.spec.id, q.id, o.value),
-                            o.label.in_language(language).into(),
+                            o.label.in_language(language),
                         ));
                     }
                 }

@@ -148,6 +148,12 @@ fn forms_check_passes_on_every_form_and_list_shows_them() {
         String::from_utf8_lossy(&out.stdout).trim(),
         "10 template(s) OK"
     );
+    // Every kanji a resident reads carries its ふりがな: no reading warning.
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = kakanai()
         .args(["forms", "list", "--dir"])
         .arg(forms_dir())
@@ -1351,4 +1357,39 @@ fn the_alignment_page_puts_its_crosses_where_it_says_through_the_correction() {
         "moved",
     );
     assert!((moved[2] - ink[2] + 1.5).abs() <= 0.5 && (moved[3] - ink[3] - 2.0).abs() <= 0.5);
+}
+
+/// A question whose kanji have no reading is a warning, not an error: the template is usable,
+/// and the warning names the file, the question and the kanji.
+#[test]
+fn forms_check_warns_of_a_kanji_without_its_reading() {
+    let text = std::fs::read_to_string(forms_dir().join("juminhyo.toml")).unwrap();
+    let marked = "ja = \"だれの　{証明書|しょうめいしょ}ですか\"";
+    assert!(text.contains(marked), "the fixture changed");
+    let text = text.replacen(marked, "ja = \"証明が必要な方とのご関係\"", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lagging.toml");
+    std::fs::write(&path, &text).unwrap();
+    let out = kakanai()
+        .args(["forms", "check"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "1 template(s) OK"
+    );
+    let warning: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warning.len(), 1, "{stderr}");
+    assert!(
+        warning[0].contains("lagging.toml")
+            && warning[0].contains("question `")
+            && warning[0].contains("証明必要方関係"),
+        "{stderr}"
+    );
 }

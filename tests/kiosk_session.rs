@@ -453,3 +453,36 @@ fn the_printer_gets_its_corrected_pdf_and_the_preview_stays_as_designed() {
     k.send(Event::Finish);
     assert!(k.kiosk.pdf().is_none(), "the PDF outlived the session");
 }
+
+/// ふりがな belongs to the session: on from the start for やさしい日本語, off for Japanese,
+/// flipped by the resident's toggle, never for another language, and gone with the session.
+#[test]
+fn furigana_is_the_sessions_and_ends_with_it() {
+    let mut k = setup(None, None);
+    assert!(!k.kiosk.furigana(), "no session, no ふりがな");
+    k.send(Event::Start(Language::EASY_JA));
+    assert!(k.kiosk.furigana());
+    // The toggle is a touch like any other: the screen stays.
+    assert_eq!(k.send(Event::ToggleFurigana), Screen::ChooseForms);
+    assert!(!k.kiosk.furigana());
+    k.send(Event::ToggleFurigana);
+    assert!(k.kiosk.furigana());
+    k.send(Event::Reset);
+    assert!(!k.kiosk.furigana());
+
+    k.send(Event::Start(Language::JA));
+    assert!(!k.kiosk.furigana());
+    k.send(Event::ToggleFurigana);
+    assert!(k.kiosk.furigana());
+    k.send(Event::Reset);
+    k.send(Event::Start(Language::JA));
+    assert!(
+        !k.kiosk.furigana(),
+        "the next resident starts with the default"
+    );
+    k.send(Event::Reset);
+
+    k.send(Event::Start(Language::EN));
+    k.send(Event::ToggleFurigana);
+    assert!(!k.kiosk.furigana(), "English has no ふりがな");
+}

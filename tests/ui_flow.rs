@@ -1317,3 +1317,188 @@ fn the_form_list_offers_the_most_printed_form_first() {
     );
     u.shot("29-most-printed-first");
 }
+
+/// Start a session in `language` (the idle screen's own buttons are the picker's business).
+fn start_in(u: &mut Ui, language: Language) {
+    let _ = u.app.update(Message::Screen(
+        Role::Front,
+        screen::Message::Idle(screen::idle::Message::Start(language)),
+    ));
+    assert_eq!(u.screen(), Screen::ChooseForms);
+    assert_eq!(u.lang(), language);
+}
+
+/// Every text of `role`'s window, as the simulator finds them.
+fn texts(u: &Ui, role: Role) -> Vec<String> {
+    use iced_test::selector::Candidate;
+    let mut sim = Simulator::with_size(settings(), SIZE, u.app.view(role));
+    let mut all = Vec::new();
+    let _ = sim.find(|c: Candidate<'_>| {
+        if let Candidate::Text { content, .. } = c {
+            all.push(content.to_owned());
+        }
+        None::<()>
+    });
+    all
+}
+
+/// No braces of the ふりがな markup anywhere on the window, and nothing the clerk bar shows
+/// carries a reading.
+fn assert_no_markup(u: &Ui, role: Role) {
+    for text in texts(u, role) {
+        assert!(
+            !text.contains(['{', '|', '}']),
+            "ふりがな markup shown on the {role:?} window: “{text}”"
+        );
+    }
+}
+
+#[test]
+fn easy_japanese_starts_with_furigana_and_one_tap_hides_it() {
+    let mut u = ui();
+    start_in(&mut u, Language::EASY_JA);
+    let title = t(Language::EASY_JA, "choose.title");
+    // The title is found by its plain text, and its reading 「しょるい」 is drawn above 書類.
+    assert!(u.shows(Role::Front, &title));
+    assert!(u.shows(Role::Front, "しょるい"), "書類 shows its reading");
+    assert!(
+        u.shows(Role::Front, "じゅうみんひょう"),
+        "a tile shows its reading"
+    );
+    assert_no_markup(&u, Role::Front);
+    assert_no_markup(&u, Role::Back);
+    // The clerk bar is plain Japanese (the mirrored resident screen below it may show ruby).
+    assert!(u.shows(Role::Back, &t(Language::JA, "clerk.mode_self")));
+    assert!(
+        !u.shows(Role::Back, "ふりがな"),
+        "no toggle on the clerk's window"
+    );
+
+    // One tap hides every reading; the text stays.
+    u.tap_on(Role::Front, "✓ ふりがな");
+    assert!(!u.app.kiosk().furigana());
+    assert!(u.shows(Role::Front, &title));
+    assert!(!u.shows(Role::Front, "しょるい"));
+    assert!(!u.shows(Role::Front, "じゅうみんひょう"));
+    // And one more brings them back, on the next screen too.
+    u.tap_on(Role::Front, "ふりがな");
+    u.tap_on(Role::Front, &t(Language::EASY_JA, "form.juminhyo"));
+    u.tap_on(
+        Role::Front,
+        &kakanai::i18n::tf(Language::EASY_JA, "choose.next", &[("n", "1")]),
+    );
+    assert_eq!(u.screen(), Screen::PlaceCard);
+    assert!(u.shows(Role::Front, "あんしょうばんごう"));
+    assert_no_markup(&u, Role::Back);
+}
+
+#[test]
+fn japanese_starts_without_furigana_and_the_session_end_resets_the_toggle() {
+    let mut u = ui();
+    start_in(&mut u, Language::JA);
+    assert!(u.shows(Role::Front, &t(Language::JA, "choose.title")));
+    assert!(!u.shows(Role::Front, "しょるい"), "off for Japanese");
+    u.tap_on(Role::Front, "ふりがな");
+    assert!(u.app.kiosk().furigana());
+    assert!(u.shows(Role::Front, "しょるい"));
+    assert_no_markup(&u, Role::Back);
+    // The session ends: the next resident starts with their own language's default.
+    u.tap_on(Role::Back, &t(Language::JA, "clerk.reset"));
+    u.tap_on(Role::Back, &t(Language::JA, "clerk.reset_yes"));
+    assert_eq!(u.screen(), Screen::Idle);
+    start_in(&mut u, Language::JA);
+    assert!(!u.shows(Role::Front, "しょるい"));
+    // English has no ふりがな and no toggle.
+    u.tap_on(Role::Back, &t(Language::JA, "clerk.reset"));
+    u.tap_on(Role::Back, &t(Language::JA, "clerk.reset_yes"));
+    start_in(&mut u, Language::EN);
+    assert!(!u.shows(Role::Front, "ふりがな"));
+    assert!(!u.shows(Role::Front, "✓ ふりがな"));
+}
+
+/// The toggle does not move anything: the line for the readings stays when they are hidden.
+#[test]
+fn hiding_the_furigana_moves_no_button() {
+    let mut u = ui();
+    start_in(&mut u, Language::EASY_JA);
+    let next = kakanai::i18n::tf(Language::EASY_JA, "choose.next", &[("n", "0")]);
+    let tile = t(Language::EASY_JA, "form.koseki");
+    let before = (
+        support::ui::button_bounds(&u.app, Role::Front, &tile),
+        support::ui::button_bounds(&u.app, Role::Front, &next),
+    );
+    u.tap_on(Role::Front, "✓ ふりがな");
+    let after = (
+        support::ui::button_bounds(&u.app, Role::Front, &tile),
+        support::ui::button_bounds(&u.app, Role::Front, &next),
+    );
+    assert!(before.0.is_some() && before.1.is_some());
+    assert_eq!(before, after);
+}
+
+/// Every resident screen in やさしい日本語, ふりがな on, through to the print and the
+/// see-the-clerk screen; with `KAKANAI_SCREENS=write` saved under docs/screens/ja-x-easy/.
+#[test]
+fn the_whole_flow_runs_in_easy_japanese_with_furigana() {
+    let mut u = ui();
+    let lang = Language::EASY_JA;
+    start_in(&mut u, lang);
+    u.shot("02-choose");
+    u.tap_on(Role::Front, &t(lang, "form.juminhyo"));
+    u.shot("03-chosen");
+    u.tap_on(
+        Role::Front,
+        &kakanai::i18n::tf(lang, "choose.next", &[("n", "1")]),
+    );
+    assert!(u.shows(Role::Front, "よ"), "読み取り機 shows its reading");
+    u.shot("04-place-card");
+    u.place("standard");
+    assert_eq!(u.screen(), Screen::Pin);
+    u.pin("12");
+    assert!(u.shows(Role::Front, "あんしょうばんごう"));
+    u.shot("05-pin");
+    u.pin("34");
+    assert_eq!(u.screen(), Screen::Confirm);
+    assert!(u.shows(Role::Front, "じょうほう"));
+    u.shot("06-confirm");
+    u.tap("confirm.ok");
+    assert_eq!(u.screen(), Screen::Questions { form: 0 });
+    assert!(
+        u.shows(Role::Front, "しょうめいしょ"),
+        "a question's reading"
+    );
+    u.shot("07-questions");
+    u.tap("nav.next");
+    assert_eq!(u.screen(), Screen::Preview);
+    assert!(u.shows(Role::Front, "ないよう"));
+    u.shot("08-preview");
+    u.tap("preview.print");
+    assert_eq!(u.screen(), Screen::Done);
+    assert!(u.shows(Role::Front, "まどぐち"));
+    u.shot("09-done");
+    assert_no_markup(&u, Role::Front);
+    assert_no_markup(&u, Role::Back);
+    // The paper is plain Japanese: no braces, no readings.
+    let printed = u.printed();
+    assert_eq!(printed.len(), 1);
+    assert!(!printed[0].contains(['{', '|', '}']), "{}", printed[0]);
+    assert!(squeeze(&printed[0]).contains("住民票の写し等交付請求書"));
+    u.tap("done.finish");
+    assert_eq!(u.log("language"), ["Text(\"ja-x-easy\")"]);
+
+    // The see-the-clerk screen: the resident says the data is wrong.
+    start_in(&mut u, lang);
+    u.tap_on(Role::Front, &t(lang, "form.juminhyo"));
+    u.tap_on(
+        Role::Front,
+        &kakanai::i18n::tf(lang, "choose.next", &[("n", "1")]),
+    );
+    u.take_card();
+    u.place("standard");
+    u.pin("1234");
+    u.tap("confirm.wrong");
+    assert!(matches!(u.screen(), Screen::SeeClerk(_)));
+    assert!(u.shows(Role::Front, "かかり"));
+    u.shot("10-see-clerk");
+    assert_no_markup(&u, Role::Back);
+}

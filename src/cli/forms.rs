@@ -88,18 +88,23 @@ pub fn run(command: FormsCommand, config: &crate::config::Config, base: &Path) -
             let (good, errors) = if files.is_empty() {
                 let (good, errors) = load_dir(&dir);
                 report_translations(&dir, &good);
-                (good.len(), errors)
+                (good, errors)
             } else {
-                files.iter().fold((0, Vec::new()), |(n, mut errs), f| {
-                    match Template::load(f) {
-                        Ok(_) => (n + 1, errs),
-                        Err(mut e) => {
-                            errs.append(&mut e);
-                            (n, errs)
+                files
+                    .iter()
+                    .fold((Vec::new(), Vec::new()), |(mut ok, mut errs), f| {
+                        match Template::load(f) {
+                            Ok(t) => ok.push(t),
+                            Err(mut e) => errs.append(&mut e),
                         }
-                    }
-                })
+                        (ok, errs)
+                    })
             };
+            // Warnings do not fail the check (an office's own templates may lag behind).
+            for w in good.iter().flat_map(Template::reading_warnings) {
+                eprintln!("warning: {w}");
+            }
+            let good = good.len();
             for e in &errors {
                 eprintln!("{e}");
             }

@@ -357,10 +357,11 @@ fn text_value(
             if question.options.is_empty() {
                 return Some(value.to_owned());
             }
-            let labels: Vec<&str> = value
+            // The paper gets the option's Japanese without its ふりがな marks.
+            let labels: Vec<String> = value
                 .split(',')
                 .filter_map(|v| question.options.iter().find(|o| o.value == v.trim()))
-                .map(|o| o.label.ja.as_str())
+                .map(|o| o.label.ja_plain())
                 .collect();
             (!labels.is_empty()).then(|| labels.join("、"))
         }

@@ -103,6 +103,37 @@ pub struct Template {
     pub background: Option<BackgroundImage>,
 }
 
+impl Template {
+    /// Kanji in what the resident reads (each question's and option's Japanese label) that
+    /// carry no reading (`{漢字|かんじ}`): one line per label, naming the file, the question and
+    /// the kanji. `forms check` prints these as warnings, not errors: an office's own
+    /// templates may lag behind, and a label without ふりがな is still usable.
+    pub fn reading_warnings(&self) -> Vec<String> {
+        let file = self.path.display();
+        let mut out = Vec::new();
+        for q in self.spec.questions.iter().map(|q| q.get_ref()) {
+            let mut labels = vec![(None, &q.label.ja)];
+            labels.extend(q.options.iter().map(|o| (Some(&o.value), &o.label.ja)));
+            for (option, ja) in labels {
+                let kanji = crate::i18n::unmarked_kanji(ja);
+                if kanji.is_empty() {
+                    continue;
+                }
+                let what = match option {
+                    Some(v) => format!("question `{}`, option `{v}`", q.id),
+                    None => format!("question `{}`", q.id),
+                };
+                out.push(format!(
+                    "{file}: {what}: kanji without a reading (ふりがな): {} in 「{}」; mark each as {{漢字|かんじ}}",
+                    kanji.iter().collect::<String>(),
+                    crate::i18n::plain(ja)
+                ));
+            }
+        }
+        out
+    }
+}
+
 /// A decoded background scan.
 #[derive(Clone)]
 pub struct BackgroundImage {
@@ -467,16 +498,24 @@ impl QuestionSpec {
         }
     }
 
-    /// The label in `language`.
-    pub fn label_in(&self, language: crate::i18n::Language) -> &str {
+    /// The label in `language`, plain (no ふりがな marks).
+    pub fn label_in(&self, language: crate::i18n::Language) -> String {
         self.label.in_language(language)
     }
 }
 
 impl Localized {
-    /// The text in `language`: its own text (from `forms/i18n/<code>.toml`), else English,
-    /// else Japanese ([`crate::i18n::Language::fallbacks`]).
-    pub fn in_language(&self, language: crate::i18n::Language) -> &str {
+    /// The text in `language`, plain: the ふりがな marks of the Japanese
+    /// (`{証明書|しょうめいしょ}`) removed, as the PDF, the clerk and a log need it.
+    pub fn in_language(&self, language: crate::i18n::Language) -> String {
+        crate::i18n::plain(self.marked(language))
+    }
+
+    /// The text in `language` as the template holds it, ふりがな marks and all (only the
+    /// resident's screen, which draws ruby, asks for this): its own text (from
+    /// `forms/i18n/<code>.toml`), else English, else Japanese
+    /// ([`crate::i18n::Language::fallbacks`]).
+    pub fn marked(&self, language: crate::i18n::Language) -> &str {
         use crate::i18n::Language;
         language
             .fallbacks()
@@ -501,6 +540,11 @@ impl Localized {
     pub fn set(&mut self, language: crate::i18n::Language, text: String) {
         self.more.retain(|(l, _)| *l != language);
         self.more.push((language, text));
+    }
+
+    /// The Japanese, plain: what a form prints.
+    pub fn ja_plain(&self) -> String {
+        crate::i18n::plain(&self.ja)
     }
 }
 
@@ -1244,4 +1288,69 @@ pub fn load_dir(dir: &Path) -> (Vec<Template>, Vec<TemplateError>) {
     }
     super::translations::apply(&mut good, &translations);
     (good, errors)
+}
+
+#[cfg(test)]
+mod reading_tests {
+    use super::*;
+    use crate::i18n::Language;
+
+    fn shipped() -> Vec<Template> {
+        let (templates, errors) = load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("forms"));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(templates.len(), 10);
+        templates
+    }
+
+    #[test]
+    fn every_kanji_of_every_question_and_option_has_its_reading() {
+        let mut warnings = Vec::new();
+        for t in shipped() {
+            warnings.extend(t.reading_warnings());
+        }
+        assert!(warnings.is_empty(), "{warnings:#?}");
+    }
+
+    #[test]
+    fn labels_are_plain_for_the_paper_and_marked_for_the_screen() {
+        let templates = shipped();
+        let koseki = templates.iter().find(|t| t.spec.id == "koseki").unwrap();
+        let q = koseki.question("relation").unwrap_or_else(|| {
+            koseki
+                .spec
+                .questions
+                .iter()
+                .map(|q| q.get_ref())
+                .find(|q| !q.options.is_empty())
+                .unwrap()
+        });
+        for language in [Language::JA, Language::EASY_JA] {
+            assert!(q.label.marked(language).contains('|'));
+            assert!(!q.label.in_language(language).contains(['{', '|', '}']));
+            for o in &q.options {
+                assert!(!o.label.in_language(language).contains(['{', '|', '}']));
+                assert_eq!(o.label.ja_plain(), o.label.in_language(language));
+            }
+        }
+        assert_eq!(q.label.in_language(Language::EN), q.label.en);
+    }
+
+    #[test]
+    fn a_label_without_readings_is_a_warning_naming_file_question_and_kanji() {
+        let templates = shipped();
+        let mut t = templates
+            .into_iter()
+            .find(|t| t.spec.id == "juminhyo")
+            .unwrap();
+        let mut q = t.spec.questions[0].get_ref().clone();
+        q.label.ja = "{証明|しょうめい}が必要な方".into();
+        let id = q.id.clone();
+        t.spec.questions[0] = toml::Spanned::new(0..0, q);
+        let w = t.reading_warnings();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("juminhyo.toml"), "{}", w[0]);
+        assert!(w[0].contains(&format!("question `{id}`")), "{}", w[0]);
+        assert!(w[0].contains("必要方"), "{}", w[0]);
+        assert!(w[0].contains("証明が必要な方"), "{}", w[0]);
+    }
 }

@@ -176,6 +176,8 @@ pub enum Event {
     Finish,
     /// The resident calls the clerk.
     CallClerk,
+    /// The header's 「ふりがな」: show or hide the readings above the kanji (Japanese only).
+    ToggleFurigana,
     /// The clerk takes over (staff-operated).
     ClerkTakeOver,
     /// The clerk resets the session.
@@ -225,6 +227,9 @@ struct Session {
     started: Timestamp,
     last_touch: Timestamp,
     language: Language,
+    /// ふりがな above the kanji: on from the start for やさしい日本語, off for Japanese; the
+    /// resident's toggle flips it, and it ends with the session like everything else here.
+    furigana: bool,
     mode: Mode,
     assisted: bool,
     /// The clerk's call, while one was made in this session.
@@ -504,6 +509,14 @@ impl Kiosk {
     /// The language the session runs in (the idle screen's choice).
     pub fn language(&self) -> Option<Language> {
         self.session.as_ref().map(|s| s.language)
+    }
+
+    /// Whether the resident screens draw ふりがな above the kanji: only in a Japanese session,
+    /// on from the start for やさしい日本語 ([`Event::ToggleFurigana`] flips it); never at idle.
+    pub fn furigana(&self) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(|s| s.furigana && s.language.is_japanese())
     }
 
     /// How the resident identifies.
@@ -789,6 +802,14 @@ impl Kiosk {
                 self.call_clerk(None);
                 None
             }
+            (_, Event::ToggleFurigana) => {
+                if let Some(s) = &mut self.session {
+                    if s.language.is_japanese() {
+                        s.furigana = !s.furigana;
+                    }
+                }
+                None
+            }
             (_, Event::ClerkTouched) => {
                 if let Some(s) = &mut self.session {
                     s.assisted = true;
@@ -824,6 +845,7 @@ impl Kiosk {
                     started: now,
                     last_touch: now,
                     language,
+                    furigana: language == Language::EASY_JA,
                     mode: Mode::SelfService,
                     assisted: false,
                     call: None,

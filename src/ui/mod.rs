@@ -14,6 +14,7 @@
 pub mod app;
 pub mod background;
 pub mod launch;
+pub mod ruby;
 pub mod screen;
 pub mod secret;
 pub mod style;

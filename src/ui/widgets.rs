@@ -5,6 +5,7 @@
 use iced::widget::{Column, Row, button, column, container, row};
 use iced::{Alignment, Element, Font, Length, font};
 
+use super::ruby::{Label, ruby};
 use super::style::{self, Kind};
 use crate::i18n;
 use crate::i18n::Language;
@@ -87,14 +88,14 @@ pub fn text<'a>(s: impl iced::widget::text::IntoFragment<'a>) -> iced::widget::t
     iced::widget::text(s).font(regular())
 }
 
-/// A screen's heading.
-pub fn title<'a, M: 'a>(s: String) -> Element<'a, M> {
-    text(s).size(style::TITLE).font(bold()).into()
+/// A screen's heading, with its ふりがな when the label asks for it ([`ruby`]).
+pub fn title<'a, M: 'a>(s: impl Into<Label>) -> Element<'a, M> {
+    ruby(s).size(style::TITLE).font(bold()).into()
 }
 
-/// A screen's lead text.
-pub fn lead<'a, M: 'a>(s: String) -> Element<'a, M> {
-    text(s).size(style::TEXT).into()
+/// A screen's lead text, with its ふりがな when the label asks for it.
+pub fn lead<'a, M: 'a>(s: impl Into<Label>) -> Element<'a, M> {
+    ruby(s).size(style::TEXT).into()
 }
 
 /// A catalog entry keyed by data (a form id, a category, a purpose), or the data itself.
@@ -107,10 +108,14 @@ pub fn named(language: Language, prefix: &str, name: &str) -> String {
     }
 }
 
-/// A big button with one line of text.
-pub fn big<'a, M: Clone + 'a>(label: String, kind: Kind, on: Option<M>) -> button::Button<'a, M> {
+/// A big button with one line of text (and its ふりがな above, when the label asks for it).
+pub fn big<'a, M: Clone + 'a>(
+    label: impl Into<Label>,
+    kind: Kind,
+    on: Option<M>,
+) -> button::Button<'a, M> {
     let b = button(
-        container(text(label).size(style::TEXT))
+        container(ruby(label).size(style::TEXT))
             .center_x(Length::Fill)
             .center_y(Length::Fill),
     )

@@ -6,9 +6,9 @@ use iced::{Element, Length};
 
 use super::{Context, Page};
 use crate::kiosk::Event;
+use crate::ui::ruby::ruby;
 use crate::ui::style::{self, Kind};
-use crate::ui::widgets::text;
-use crate::ui::widgets::{big, lead, named, phrase_lines, phrases, title};
+use crate::ui::widgets::{big, lead, named, title};
 use crate::usage::record::Language;
 
 /// What is read aloud on entering: the title.
@@ -43,17 +43,14 @@ pub enum Message {
 /// A form tile's width, and the width its name is laid out in (the tile's padding off).
 const TILE: f32 = 440.0;
 const TILE_TEXT: f32 = TILE - 36.0;
+/// A tile's height: its tag and two lines of name, each with its ふりがな line (the three
+/// rows of ten tiles still fit the screen without scrolling).
+const TILE_HEIGHT: f32 = 176.0;
 
 /// A form's name as its tile shows it: in lines broken between phrases only (the UI
 /// simulation tests find a tile by this text).
 pub fn tile_name(lang: Language, id: &str) -> String {
-    phrase_lines(
-        crate::typefaces::for_language(lang),
-        &named(lang, "form", id),
-        style::TEXT,
-        TILE_TEXT,
-    )
-    .join("\n")
+    named(lang, "form", id)
 }
 
 impl State {
@@ -91,13 +88,13 @@ impl State {
         let tab = |on: bool| if on { Kind::Chosen } else { Kind::Plain };
         let tabs = row![
             big(
-                cx.t("choose.all"),
+                cx.rt("choose.all"),
                 tab(self.purpose.is_none() && !self.purposes_open),
                 Some(Message::Purpose(None)),
             )
             .width(420),
             big(
-                cx.t("choose.by_purpose"),
+                cx.rt("choose.by_purpose"),
                 tab(self.purposes_open || self.purpose.is_some()),
                 Some(Message::Purposes),
             )
@@ -109,7 +106,7 @@ impl State {
             for p in purposes {
                 r = r.push(
                     big(
-                        named(lang, "purpose", p),
+                        cx.named("purpose", p),
                         Kind::Plain,
                         Some(Message::Purpose(Some(p.to_owned()))),
                     )
@@ -117,7 +114,7 @@ impl State {
                 );
             }
             column![
-                lead(cx.t("choose.purpose_lead")),
+                lead(cx.rt("choose.purpose_lead")),
                 r.wrap().vertical_spacing(16)
             ]
             .spacing(20)
@@ -134,46 +131,48 @@ impl State {
                 let on = chosen.contains(&t.spec.id.as_str());
                 // Chosen is said by a ✓ and a thick border, not by the fill's colour alone.
                 let tag = if on {
-                    format!("✓ {}", cx.t("choose.chosen"))
+                    cx.rt("choose.chosen").prefixed("✓ ")
                 } else {
-                    named(lang, "category", &t.spec.category)
+                    cx.named("category", &t.spec.category)
                 };
                 tiles = tiles.push(
                     button(
                         column![
-                            text(tag).size(style::SMALL).color(if on {
+                            ruby(tag).size(style::SMALL).color(if on {
                                 style::INK
                             } else {
                                 style::LINE
                             }),
-                            phrases(&named(lang, "form", &t.spec.id), style::TEXT, TILE_TEXT),
+                            ruby(cx.named("form", &t.spec.id))
+                                .size(style::TEXT)
+                                .width(TILE_TEXT),
                         ]
-                        .spacing(4),
+                        .spacing(2),
                     )
                     .width(TILE)
-                    .height(style::TOUCH + 64.0)
-                    .padding([10, 18])
+                    .height(TILE_HEIGHT)
+                    .padding([6, 18])
                     .style(style::button_style(tab(on)))
                     .on_press(Message::Toggle(t.spec.id.clone())),
                 );
             }
             let mut col = Column::new().spacing(16);
             if let Some(p) = &self.purpose {
-                col = col.push(lead(cx.tf(
+                col = col.push(lead(cx.rtf(
                     "choose.for_purpose",
                     &[("purpose", &named(lang, "purpose", p))],
                 )));
             }
-            scrollable(col.push(tiles.wrap().vertical_spacing(16)))
+            scrollable(col.push(tiles.wrap().vertical_spacing(10)))
                 .on_scroll(|_| Message::Scrolled)
                 .height(Length::Fill)
                 .into()
         };
         let n = chosen.len();
-        Page::new(column![title(cx.t("choose.title")), tabs, main].spacing(20))
+        Page::new(column![title(cx.rt("choose.title")), tabs, main].spacing(20))
             .back(Message::Back)
             .next(
-                cx.tf("choose.next", &[("n", &n.to_string())]),
+                cx.rtf("choose.next", &[("n", &n.to_string())]),
                 (n > 0).then_some(Message::Next),
             )
     }

@@ -8,6 +8,7 @@ use iced::{Element, Length};
 use super::{Context, Page};
 use crate::kiosk::Event;
 use crate::kiosk::entry::{CodeBEntry, CodeBField};
+use crate::ui::ruby::{Label, ruby};
 use crate::ui::style::{self, Kind};
 use crate::ui::widgets::text;
 use crate::ui::widgets::{big, digit_pad, lead, title};
@@ -67,9 +68,9 @@ impl State {
     /// The screen.
     pub fn view<'a>(&'a self, cx: &Context<'a>) -> Page<'a, Message> {
         let e = &self.entry;
-        let field_box = |label: String, value: String, active: bool| -> Element<'a, Message> {
+        let field_box = |label: Label, value: String, active: bool| -> Element<'a, Message> {
             column![
-                text(label).size(style::SMALL),
+                ruby(label).size(style::SMALL),
                 container(text(value).size(44))
                     .padding([12, 20])
                     .width(640)
@@ -115,21 +116,21 @@ impl State {
         }
         let body = row![
             column![
-                title(cx.t("code_b.title")),
-                lead(cx.t("code_b.lead")),
+                title(cx.rt("code_b.title")),
+                lead(cx.rt("code_b.lead")),
                 eras,
                 field_box(
-                    cx.t("code_b.birth"),
+                    cx.rt("code_b.birth"),
                     birth_shown,
                     e.field == CodeBField::Birth
                 ),
                 field_box(
-                    cx.t("code_b.expiry"),
+                    cx.rt("code_b.expiry"),
                     e.expiry.to_string(),
                     e.field == CodeBField::Expiry
                 ),
                 field_box(
-                    cx.t("code_b.security"),
+                    cx.rt("code_b.security"),
                     "●".repeat(e.security.len()),
                     e.field == CodeBField::Security
                 ),
@@ -141,6 +142,6 @@ impl State {
         .spacing(40);
         Page::new(body)
             .back(Message::Back)
-            .next(cx.t("code_b.send"), e.event().map(|_| Message::Send))
+            .next(cx.rt("code_b.send"), e.event().map(|_| Message::Send))
     }
 }

@@ -10,6 +10,7 @@ use crate::i18n;
 use crate::i18n::Language;
 use crate::kiosk::entry::StaffEntry;
 use crate::kiosk::{Event, Kiosk};
+use crate::ui::ruby::{Label, ruby};
 use crate::ui::style::{self, Kind};
 use crate::ui::widgets::text;
 use crate::ui::widgets::{big, japanese, lead, title};
@@ -65,16 +66,16 @@ impl State {
     pub fn view<'a>(&'a self, cx: &Context<'a>) -> Page<'a, Message> {
         let lang = cx.lang();
         let Some(d) = cx.kiosk.data() else {
-            return Page::new(lead(cx.t("confirm.none")));
+            return Page::new(lead(cx.rt("confirm.none")));
         };
         if let (Some(entry), true) = (&self.correcting, cx.clerk_operates()) {
             return Page::new(staff_entry::form_view(entry).map(Message::Form))
                 .back(Message::Back)
-                .next(cx.t("confirm.ok"), Some(Message::Next));
+                .next(cx.rt("confirm.ok"), Some(Message::Next));
         }
-        let line = |label: String, value: String| -> Element<'a, Message> {
+        let line = |label: Label, value: String| -> Element<'a, Message> {
             row![
-                text(label).size(style::TEXT).width(300).color(style::LINE),
+                ruby(label).size(style::TEXT).width(300).color(style::LINE),
                 // What the card holds keeps its Japanese glyph forms.
                 text(value).size(44).font(japanese()).width(Length::Fill),
             ]
@@ -84,10 +85,10 @@ impl State {
         };
         let birth = d.birth_date();
         let table = Column::new()
-            .push(line(cx.t("field.name"), d.name().to_owned()))
-            .push(line(cx.t("field.address"), d.address().to_owned()))
+            .push(line(cx.rt("field.name"), d.name().to_owned()))
+            .push(line(cx.rt("field.address"), d.address().to_owned()))
             .push(line(
-                cx.t("field.birth"),
+                cx.rt("field.birth"),
                 format!(
                     "{}（{}）",
                     crate::wareki::format_kanji(birth),
@@ -102,12 +103,12 @@ impl State {
                 ),
             ))
             .push(line(
-                cx.t("field.sex"),
+                cx.rt("field.sex"),
                 i18n::t(lang, d.sex().map_or("sex.missing", sex_key)),
             ));
         let mut actions = Row::new().spacing(24);
         actions =
-            actions.push(big(cx.t("confirm.wrong"), Kind::Alert, Some(Message::Wrong)).width(560));
+            actions.push(big(cx.rt("confirm.wrong"), Kind::Alert, Some(Message::Wrong)).width(560));
         if cx.clerk_operates() {
             actions = actions.push(
                 big(
@@ -119,13 +120,13 @@ impl State {
             );
         }
         let body = column![
-            title(cx.t("confirm.title")),
+            title(cx.rt("confirm.title")),
             container(table).style(style::card).width(Length::Fill),
             actions,
         ]
         .spacing(24);
         Page::new(body)
             .back(Message::Back)
-            .next(cx.t("confirm.ok"), Some(Message::Next))
+            .next(cx.rt("confirm.ok"), Some(Message::Next))
     }
 }

@@ -4,9 +4,9 @@ use iced::widget::{Row, column, space};
 
 use super::{Context, Page};
 use crate::kiosk::Event;
+use crate::ui::ruby::ruby;
 use crate::ui::style::{self, Kind};
-use crate::ui::widgets::text;
-use crate::ui::widgets::{big, bold, lead, named, title};
+use crate::ui::widgets::{big, bold, lead, title};
 use crate::usage::record::Identification;
 
 /// A touch on the done screen.
@@ -44,7 +44,7 @@ pub fn view<'a>(cx: &Context<'a>) -> Page<'a, Message> {
     for n in 1..=5u8 {
         faces = faces.push(
             big(
-                cx.t(&format!("survey.{n}")),
+                cx.rt(&format!("survey.{n}")),
                 if given == Some(n) {
                     Kind::Chosen
                 } else {
@@ -55,10 +55,10 @@ pub fn view<'a>(cx: &Context<'a>) -> Page<'a, Message> {
             .width(300),
         );
     }
-    let mut col = column![title(cx.t("done.title"))].spacing(28);
+    let mut col = column![title(cx.rt("done.title"))].spacing(28);
     if k.identification() != Some(Identification::None) {
         col = col.push(
-            text(cx.t("done.card"))
+            ruby(cx.rt("done.card"))
                 .size(48)
                 .color(style::ALERT)
                 .font(bold()),
@@ -68,25 +68,25 @@ pub fn view<'a>(cx: &Context<'a>) -> Page<'a, Message> {
         let forms: Vec<String> = k
             .chosen()
             .iter()
-            .map(|id| named(cx.lang(), "form", id))
+            .map(|id| cx.named("form", id).marked)
             .collect();
         col = col.push(
-            text(if n == 1 {
-                cx.t("done.sheets_one")
+            ruby(if n == 1 {
+                cx.rt("done.sheets_one")
             } else {
-                cx.tf("done.sheets", &[("n", &n.to_string())])
+                cx.rtf("done.sheets", &[("n", &n.to_string())])
             })
             .size(44)
             .font(bold()),
         );
-        col = col.push(lead(cx.tf(
+        col = col.push(lead(cx.rtf(
             "done.forms",
             &[("forms", &forms.join(cx.t("done.list_sep").as_str()))],
         )));
     }
-    col = col.push(text(cx.tf("done.window", &[("window", &window)])).size(44));
+    col = col.push(ruby(cx.rtf("done.window", &[("window", &window)])).size(44));
     col = col.push(space::vertical().height(30));
-    col = col.push(lead(cx.t("survey.question")));
+    col = col.push(lead(cx.rt("survey.question")));
     col = col.push(faces);
-    Page::new(col).next(cx.t("done.finish"), Some(Message::Finish))
+    Page::new(col).next(cx.rt("done.finish"), Some(Message::Finish))
 }

@@ -30,6 +30,7 @@ pub mod staff_entry;
 use iced::widget::{Row, center, column, container, opaque, row, space, stack};
 use iced::{Alignment, Color, Element, Length};
 
+use super::ruby::{Label, ruby};
 use super::style::{self, Kind};
 use super::widgets::{big, bold, lead, title};
 use crate::i18n;
@@ -91,6 +92,42 @@ impl Context<'_> {
         i18n::tf(self.lang(), key, args)
     }
 
+    /// Whether the resident screens draw ふりがな now (a Japanese session with it on).
+    pub fn furigana(&self) -> bool {
+        self.kiosk.furigana()
+    }
+
+    /// The catalog string for `key` as a resident reads it: with its ふりがな marks, drawn or
+    /// not as the session says ([`super::ruby`]).
+    pub fn rt(&self, key: &str) -> Label {
+        Label::new(i18n::t_marked(self.lang(), key), self.furigana())
+    }
+
+    /// [`Context::rt`] with the placeholders filled (an argument is shown as it is).
+    pub fn rtf(&self, key: &str, args: &[(&str, &str)]) -> Label {
+        let mut s = i18n::t_marked(self.lang(), key);
+        for (name, value) in args {
+            s = s.replace(&format!("{{{name}}}"), value);
+        }
+        Label::new(s, self.furigana())
+    }
+
+    /// Text marked by a template (a question, an option), drawn as the session says.
+    pub fn marked(&self, marked: &str) -> Label {
+        Label::new(marked, self.furigana())
+    }
+
+    /// A catalog entry keyed by data (a form id, a category, a purpose) with its marks, or the
+    /// data itself ([`super::widgets::named`]).
+    pub fn named(&self, prefix: &str, name: &str) -> Label {
+        let s = i18n::t_marked(self.lang(), &format!("{prefix}.{name}"));
+        if s.starts_with('⟦') {
+            Label::new(name, false)
+        } else {
+            Label::new(s, self.furigana())
+        }
+    }
+
     /// Whether this is the clerk's window while the clerk has taken over.
     pub fn clerk_operates(&self) -> bool {
         self.role == Role::Back && self.kiosk.mode() == Some(Mode::StaffOperated)
@@ -102,7 +139,7 @@ impl Context<'_> {
 pub struct Page<'a, M> {
     body: Element<'a, M>,
     back: Option<M>,
-    next: Option<(String, Option<M>)>,
+    next: Option<(Label, Option<M>)>,
 }
 
 impl<'a, M: 'a> Page<'a, M> {
@@ -122,8 +159,8 @@ impl<'a, M: 'a> Page<'a, M> {
     }
 
     /// With the main action (disabled while `on` is `None`).
-    pub fn next(mut self, label: String, on: Option<M>) -> Self {
-        self.next = Some((label, on));
+    pub fn next(mut self, label: impl Into<Label>, on: Option<M>) -> Self {
+        self.next = Some((label.into(), on));
         self
     }
 
@@ -189,6 +226,8 @@ pub enum Message {
     SeeClerk(see_clerk::Message),
     /// The frame's "call the clerk".
     CallClerk,
+    /// The frame's 「ふりがな」: readings on or off.
+    Furigana,
     /// The countdown: still here (`true`), or stop (`false`, which asks first).
     Countdown(bool),
     /// The answer to "really stop?": stop and wipe (`true`), or go on.
@@ -293,6 +332,7 @@ impl Screen {
     pub fn update(&mut self, message: Message, kiosk: &Kiosk) -> Option<Event> {
         match (self, message) {
             (_, Message::CallClerk) => Some(Event::CallClerk),
+            (_, Message::Furigana) => Some(Event::ToggleFurigana),
             (_, Message::Countdown(true)) => Some(Event::StillHere),
             // The app asks first ([`Context::asking_stop`]); only the answer wipes.
             (_, Message::Countdown(false)) => None,
@@ -377,23 +417,24 @@ fn frame<'a>(cx: &Context<'a>, page: Page<'a, Message>) -> Element<'a, Message> 
         Element::from(space::horizontal().width(0))
     } else if cx.kiosk.help_requested() || matches!(cx.kiosk.screen(), kiosk::Screen::SeeClerk(_)) {
         container(
-            text(cx.t("clerk.called"))
+            ruby(cx.rt("clerk.called"))
                 .size(style::TEXT)
                 .color(style::ALERT),
         )
         .padding([20, 10])
         .into()
     } else {
-        Element::from(big(cx.t("clerk.call"), Kind::Alert, Some(Message::CallClerk)).width(420))
+        Element::from(big(cx.rt("clerk.call"), Kind::Alert, Some(Message::CallClerk)).width(420))
     };
     let header = row![
-        text(cx.t("app.name"))
+        ruby(cx.rt("app.name"))
             .size(style::TEXT)
             .font(bold())
             .color(style::PRIMARY),
         space::horizontal().width(40),
         steps(cx),
         space::horizontal(),
+        furigana_toggle(cx),
         replay(cx),
         call,
     ]
@@ -405,7 +446,7 @@ fn frame<'a>(cx: &Context<'a>, page: Page<'a, Message>) -> Element<'a, Message> 
     let header = (cx.role == Role::Front).then_some(header);
     let mut footer = Row::new().spacing(30).align_y(Alignment::Center);
     if let Some(b) = page.back {
-        footer = footer.push(big(cx.t("nav.back"), Kind::Plain, Some(b)).width(320));
+        footer = footer.push(big(cx.rt("nav.back"), Kind::Plain, Some(b)).width(320));
     }
     footer = footer.push(space::horizontal());
     if let Some((label, on)) = page.next {
@@ -451,6 +492,29 @@ fn replay<'a>(cx: &Context<'a>) -> Element<'a, Message> {
     container(big(cx.t("voice.replay"), Kind::Plain, Some(Message::Replay)).width(250))
         .padding([0, 8])
         .into()
+}
+
+/// 「ふりがな」 in the header, for a Japanese session on the resident's window: one tap shows
+/// or hides the readings above the kanji on every resident screen (on from the start for
+/// やさしい日本語). Marked ✓ while on, not by colour alone. Nothing for another language, and
+/// nothing on the clerk's window (the clerk's screens stay plain).
+fn furigana_toggle<'a>(cx: &Context<'a>) -> Element<'a, Message> {
+    if cx.role == Role::Back || !cx.lang().is_japanese() {
+        return space::horizontal().width(0).into();
+    }
+    let on = cx.furigana();
+    let name = cx.t("furigana.toggle");
+    let label = if on { format!("✓ {name}") } else { name };
+    container(
+        big(
+            label,
+            if on { Kind::Chosen } else { Kind::Plain },
+            Some(Message::Furigana),
+        )
+        .width(250),
+    )
+    .padding([0, 20])
+    .into()
 }
 
 /// The steps of a session, and which one a screen belongs to ("where am I").
@@ -509,17 +573,17 @@ fn steps<'a>(cx: &Context<'a>) -> Element<'a, Message> {
 
 fn countdown<'a>(cx: &Context<'a>, left: i64) -> Element<'a, Message> {
     column![
-        title(cx.t("countdown.title")),
-        text(cx.tf("countdown.left", &[("n", &left.to_string())])).size(44),
+        title(cx.rt("countdown.title")),
+        ruby(cx.rtf("countdown.left", &[("n", &left.to_string())])).size(44),
         row![
             big(
-                cx.t("countdown.stop"),
+                cx.rt("countdown.stop"),
                 Kind::Plain,
                 Some(Message::Countdown(false))
             )
             .width(440),
             big(
-                cx.t("countdown.continue"),
+                cx.rt("countdown.continue"),
                 Kind::Primary,
                 Some(Message::Countdown(true))
             )
@@ -536,17 +600,17 @@ fn countdown<'a>(cx: &Context<'a>, left: i64) -> Element<'a, Message> {
 /// until this is answered.
 fn stop_ask<'a>(cx: &Context<'a>) -> Element<'a, Message> {
     column![
-        title(cx.t("countdown.ask")),
-        lead(cx.t("countdown.ask_lead")),
+        title(cx.rt("countdown.ask")),
+        lead(cx.rt("countdown.ask_lead")),
         row![
             big(
-                cx.t("countdown.stop_yes"),
+                cx.rt("countdown.stop_yes"),
                 Kind::Alert,
                 Some(Message::StopAnswer(true))
             )
             .width(440),
             big(
-                cx.t("countdown.stop_no"),
+                cx.rt("countdown.stop_no"),
                 Kind::Primary,
                 Some(Message::StopAnswer(false))
             )
@@ -569,7 +633,7 @@ fn busy<'a>(cx: &Context<'a>, what: Busy) -> Element<'a, Message> {
         Busy::Testing => "busy.testing",
     };
     container(
-        column![title(cx.t(key)), lead(cx.t(&format!("{key}_lead")))]
+        column![title(cx.rt(key)), lead(cx.rt(&format!("{key}_lead")))]
             .spacing(30)
             .align_x(Alignment::Center),
     )

@@ -8,6 +8,7 @@ use iced::{Element, Length};
 
 use super::{Context, Page};
 use crate::kiosk::Event;
+use crate::ui::ruby::ruby;
 use crate::ui::style::{self, Kind};
 use crate::ui::widgets::text;
 use crate::ui::widgets::{big, bold, digit_pad, lead, masked, title};
@@ -47,8 +48,8 @@ pub fn update(message: Message) -> Option<Event> {
 /// "暗証番号が ちがいます" with the tries left, for the PIN pad (and 照合番号B).
 pub fn wrong_panel<'a, M: 'a>(cx: &Context<'a>, left: Option<u8>) -> Element<'a, M> {
     let again = match left {
-        Some(n) => cx.tf("pin.wrong_left", &[("n", &n.to_string())]),
-        None => cx.t("pin.wrong_unknown"),
+        Some(n) => cx.rtf("pin.wrong_left", &[("n", &n.to_string())]),
+        None => cx.rt("pin.wrong_unknown"),
     };
     container(
         row![
@@ -57,11 +58,11 @@ pub fn wrong_panel<'a, M: 'a>(cx: &Context<'a>, left: Option<u8>) -> Element<'a,
                 .font(bold())
                 .color(style::ALERT),
             column![
-                text(cx.t("pin.wrong_title"))
+                ruby(cx.rt("pin.wrong_title"))
                     .size(style::TEXT)
                     .font(bold())
                     .color(style::ALERT),
-                text(again).size(style::TEXT).color(style::INK),
+                ruby(again).size(style::TEXT).color(style::INK),
             ]
             .spacing(6),
         ]
@@ -80,7 +81,7 @@ pub fn view<'a>(cx: &Context<'a>) -> Page<'a, Message> {
     let typed = k.pin_length();
     let status: Element<'a, Message> = match (k.wrong_secret(), k.tries().and_then(|t| t.pin)) {
         (Some(left), _) => wrong_panel(cx, left),
-        (None, Some(n)) => text(cx.tf("pin.tries", &[("n", &n.to_string())]))
+        (None, Some(n)) => ruby(cx.rtf("pin.tries", &[("n", &n.to_string())]))
             .size(style::TEXT)
             .color(if n <= 2 { style::ALERT } else { style::INK })
             .into(),
@@ -88,14 +89,14 @@ pub fn view<'a>(cx: &Context<'a>) -> Page<'a, Message> {
     };
     let body = row![
         column![
-            title(cx.t("pin.title")),
+            title(cx.rt("pin.title")),
             status,
             masked(typed, 4),
-            lead(cx.t("pin.enter_hint")),
-            lead(cx.t("pin.hide")),
+            lead(cx.rt("pin.enter_hint")),
+            lead(cx.rt("pin.hide")),
             // A side path, so not in the footer's "go on" corner.
             big(
-                cx.t("place.forgot_pin"),
+                cx.rt("place.forgot_pin"),
                 Kind::Plain,
                 Some(Message::ForgotPin)
             )

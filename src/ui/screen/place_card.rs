@@ -6,8 +6,8 @@ use iced::{Element, Length};
 
 use super::{Context, Page, ReaderState};
 use crate::kiosk::Event;
+use crate::ui::ruby::ruby;
 use crate::ui::style::{self, Kind};
-use crate::ui::widgets::text;
 use crate::ui::widgets::{big, card_on_reader, lead, title};
 use crate::usage::record::Identification;
 
@@ -41,10 +41,10 @@ pub fn spoken(how: Option<Identification>) -> &'static [&'static str] {
 pub fn view<'a>(cx: &Context<'a>) -> Page<'a, Message> {
     let how = cx.kiosk.identification().unwrap_or(Identification::Pin);
     let reader_line = match cx.reader {
-        ReaderState::NoService | ReaderState::NoReader => text(cx.t("place.no_reader"))
+        ReaderState::NoService | ReaderState::NoReader => ruby(cx.rt("place.no_reader"))
             .size(style::TEXT)
             .color(style::ALERT),
-        _ => text(cx.t("place.waiting")).size(style::SMALL),
+        _ => ruby(cx.rt("place.waiting")).size(style::SMALL),
     };
     let (other_label, other) = if how == Identification::CodeB {
         ("place.use_pin", Identification::Pin)
@@ -52,7 +52,7 @@ pub fn view<'a>(cx: &Context<'a>) -> Page<'a, Message> {
         ("place.forgot_pin", Identification::CodeB)
     };
     let other: Element<'a, Message> = big(
-        cx.t(other_label),
+        cx.rt(other_label),
         Kind::Plain,
         Some(Message::Identify(other)),
     )
@@ -60,8 +60,8 @@ pub fn view<'a>(cx: &Context<'a>) -> Page<'a, Message> {
     .into();
     let body = row![
         column![
-            title(cx.t("place.title")),
-            lead(cx.t(if how == Identification::CodeB {
+            title(cx.rt("place.title")),
+            lead(cx.rt(if how == Identification::CodeB {
                 "place.lead_code_b"
             } else {
                 "place.lead_pin"
@@ -72,10 +72,10 @@ pub fn view<'a>(cx: &Context<'a>) -> Page<'a, Message> {
         .spacing(28)
         .width(Length::FillPortion(3)),
         column![
-            lead(cx.t("place.other")),
+            lead(cx.rt("place.other")),
             other,
             big(
-                cx.t("place.no_card"),
+                cx.rt("place.no_card"),
                 Kind::Plain,
                 Some(Message::Identify(Identification::None)),
             )

@@ -8,6 +8,7 @@ use iced::{Alignment, Length};
 
 use super::{Context, Page};
 use crate::kiosk::Event;
+use crate::ui::ruby::ruby;
 use crate::ui::style::{self, Kind};
 use crate::ui::widgets::text;
 use crate::ui::widgets::{big, lead, title};
@@ -110,14 +111,14 @@ impl State {
             tools = tools
                 .push(
                     big(
-                        cx.t("preview.prev"),
+                        cx.rt("preview.prev"),
                         Kind::Plain,
                         (self.page > 0).then_some(Message::Turn(false)),
                     )
                     .width(Length::Shrink),
                 )
                 .push(
-                    text(cx.tf(
+                    ruby(cx.rtf(
                         "preview.page",
                         &[
                             ("n", &(self.page + 1).to_string()),
@@ -128,7 +129,7 @@ impl State {
                 )
                 .push(
                     big(
-                        cx.t("preview.next_page"),
+                        cx.rt("preview.next_page"),
                         Kind::Plain,
                         (self.page + 1 < total).then_some(Message::Turn(true)),
                     )
@@ -139,7 +140,7 @@ impl State {
             .push(space::horizontal())
             .push(
                 big(
-                    cx.t("preview.zoom_out"),
+                    cx.rt("preview.zoom_out"),
                     Kind::Plain,
                     (self.zoom > 0).then_some(Message::Zoom(false)),
                 )
@@ -147,14 +148,14 @@ impl State {
             )
             .push(
                 big(
-                    cx.t("preview.zoom_in"),
+                    cx.rt("preview.zoom_in"),
                     Kind::Plain,
                     (self.zoom < last_zoom).then_some(Message::Zoom(true)),
                 )
                 .width(Length::Shrink),
             );
         let mut body = column![
-            row![column![title(cx.t("preview.title")), lead(cx.t("preview.lead"))].spacing(8),],
+            row![column![title(cx.rt("preview.title")), lead(cx.rt("preview.lead"))].spacing(16),],
             tools,
         ]
         .spacing(12);
@@ -181,6 +182,6 @@ impl State {
         );
         Page::new(body)
             .back(Message::Back)
-            .next(cx.t("preview.print"), Some(Message::Print))
+            .next(cx.rt("preview.print"), Some(Message::Print))
     }
 }

@@ -14,10 +14,11 @@ use super::{Context, Page};
 use crate::forms::template::{QuestionKind, QuestionSpec};
 use crate::kiosk::entry::modify_last_kana;
 use crate::kiosk::{Event, Kiosk};
+use crate::ui::ruby::{Label, ruby};
 use crate::ui::secret::Secret;
 use crate::ui::style::{self, Kind};
 use crate::ui::widgets::text;
-use crate::ui::widgets::{Key, big, bold, japanese, kana_keyboard, lead, named, number_pad, title};
+use crate::ui::widgets::{Key, big, bold, japanese, kana_keyboard, lead, number_pad, title};
 
 /// What is read aloud on entering: the instruction (the title is the form's name from its
 /// template, not a catalog sentence; the questions and answers are never read).
@@ -145,18 +146,22 @@ impl State {
         for q in t.spec.questions.iter().map(|q| q.get_ref()) {
             let value = answers.get(&q.id);
             let control = control(cx, q, value);
-            let mut label_col =
-                column![text(q.label_in(lang).to_owned()).size(style::TEXT)].width(480);
+            let mut label_col = column![
+                ruby(cx.marked(q.label.marked(lang)))
+                    .size(style::TEXT)
+                    .width(480)
+            ]
+            .width(480);
             if missing.contains(&q.id.as_str()) {
                 label_col = label_col.push(
-                    text(cx.t("q.required"))
+                    ruby(cx.rt("q.required"))
                         .size(style::SMALL)
                         .color(style::ALERT),
                 );
             } else if k.shared_from(self.form, &q.id).is_some() {
                 // Asked once: answered on an earlier form's page.
                 label_col = label_col.push(
-                    text(format!("✓ {}", cx.t("q.shared")))
+                    ruby(cx.rt("q.shared").prefixed("✓ "))
                         .size(style::SMALL)
                         .color(style::GOOD),
                 );
@@ -172,8 +177,8 @@ impl State {
                 .width(Length::Fill),
             );
         }
-        let heading = cx.tf("q.title", &[("form", &named(lang, "form", &t.spec.id))]);
-        let progress = cx.tf(
+        let heading = cx.rtf("q.title", &[("form", &cx.named("form", &t.spec.id).marked)]);
+        let progress = cx.rtf(
             "q.progress",
             &[
                 ("n", &(self.form + 1).to_string()),
@@ -182,7 +187,7 @@ impl State {
         );
         let body = column![
             row![
-                text(progress)
+                ruby(progress)
                     .size(style::TEXT)
                     .font(bold())
                     .color(style::PRIMARY),
@@ -190,7 +195,7 @@ impl State {
             ]
             .spacing(24)
             .align_y(Alignment::Center),
-            lead(cx.t("q.lead")),
+            lead(cx.rt("q.lead")),
             scrollable(list)
                 .direction(scrollable::Direction::Vertical(
                     scrollable::Scrollbar::new().width(24).scroller_width(24),
@@ -200,7 +205,7 @@ impl State {
         ]
         .spacing(12);
         Page::new(body).back(Message::Back).next(
-            cx.t("nav.next"),
+            cx.rt("nav.next"),
             missing.is_empty().then_some(Message::Next),
         )
     }
@@ -210,8 +215,8 @@ impl State {
         let e = self.editor.as_ref()?;
         let label = self
             .question(cx.kiosk, &e.question)
-            .map(|q| q.label_in(cx.lang()).to_owned())
-            .unwrap_or_default();
+            .map(|q| cx.marked(q.label.marked(cx.lang())))
+            .unwrap_or_else(|| Label::from(""));
         let keys: Element<'a, Message> = if e.kana {
             kana_keyboard(
                 Message::Key,
@@ -228,7 +233,7 @@ impl State {
         };
         Some(
             column![
-                text(label).size(style::TEXT).font(bold()),
+                ruby(label).size(style::TEXT).font(bold()),
                 container(text(e.buffer.as_str()).size(52).font(japanese()))
                     .padding([10, 24])
                     .width(Length::Fill)
@@ -237,14 +242,14 @@ impl State {
                 keys,
                 row![
                     big(
-                        cx.t("key.cancel"),
+                        cx.rt("key.cancel"),
                         Kind::Plain,
                         Some(Message::Key(Key::Cancel))
                     )
                     .width(360),
                     space::horizontal(),
                     big(
-                        cx.t("key.done"),
+                        cx.rt("key.done"),
                         Kind::Primary,
                         Some(Message::Key(Key::Done))
                     )
@@ -273,9 +278,9 @@ fn control<'a>(
                 r = r.push(
                     big(
                         if on {
-                            format!("✓ {}", o.label.in_language(lang))
+                            cx.marked(o.label.marked(lang)).prefixed("✓ ")
                         } else {
-                            o.label.in_language(lang).to_owned()
+                            cx.marked(o.label.marked(lang))
                         },
                         if on { Kind::Chosen } else { Kind::Plain },
                         Some(Message::Answer(
@@ -293,19 +298,11 @@ fn control<'a>(
             let bounds = q.count_bounds();
             let step = |to: u32| Message::Answer(q.id.clone(), to.to_string().into());
             row![
-                big(
-                    "−".into(),
-                    Kind::Plain,
-                    (n > *bounds.start()).then(|| step(n - 1))
-                )
-                .width(style::TOUCH + 20.0),
-                container(text(cx.tf("q.count", &[("n", &n.to_string())])).size(44)).center_x(200),
-                big(
-                    "+".into(),
-                    Kind::Plain,
-                    (n < *bounds.end()).then(|| step(n + 1))
-                )
-                .width(style::TOUCH + 20.0),
+                big("−", Kind::Plain, (n > *bounds.start()).then(|| step(n - 1)))
+                    .width(style::TOUCH + 20.0),
+                container(ruby(cx.rtf("q.count", &[("n", &n.to_string())])).size(44)).center_x(200),
+                big("+", Kind::Plain, (n < *bounds.end()).then(|| step(n + 1)))
+                    .width(style::TOUCH + 20.0),
             ]
             .spacing(12)
             .align_y(Alignment::Center)
@@ -326,9 +323,10 @@ fn control<'a>(
                     .width(700)
                     .into()
             } else {
+                // A typed value is shown as it is (it is the resident's, never marked).
                 let shown = value
                     .filter(|v| !v.is_empty())
-                    .map_or_else(|| cx.t("q.tap_to_enter"), str::to_owned);
+                    .map_or_else(|| cx.rt("q.tap_to_enter"), Label::from);
                 big(shown, Kind::Plain, Some(Message::Edit(q.id.clone())))
                     .width(700)
                     .into()
@@ -344,7 +342,7 @@ fn control<'a>(
                     .width(700)
                     .into()
             } else {
-                text(cx.t("q.staff_only")).size(style::SMALL).into()
+                ruby(cx.rt("q.staff_only")).size(style::SMALL).into()
             }
         }
     }

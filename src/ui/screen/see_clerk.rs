@@ -9,6 +9,7 @@ use super::{Context, Page, Role};
 use crate::i18n;
 use crate::i18n::Language;
 use crate::kiosk::{ClerkReason, Event};
+use crate::ui::ruby::ruby;
 use crate::ui::style::{self, Kind};
 use crate::ui::widgets::text;
 use crate::ui::widgets::{big, lead, title};
@@ -108,9 +109,9 @@ pub fn every_spoken() -> [&'static [&'static str]; 7] {
 pub fn view<'a>(cx: &Context<'a>, reason: &'a ClerkReason) -> Page<'a, Message> {
     let key = key(reason);
     let mut col = column![
-        title(cx.t(&format!("{key}.title"))),
-        lead(cx.t(&format!("{key}.lead"))),
-        text(cx.t("see_clerk.coming")).size(44).color(style::ALERT),
+        title(cx.rt(&format!("{key}.title"))),
+        lead(cx.rt(&format!("{key}.lead"))),
+        ruby(cx.rt("see_clerk.coming")).size(44).color(style::ALERT),
     ]
     .spacing(28);
     if cx.role == Role::Back {
@@ -130,13 +131,13 @@ pub fn view<'a>(cx: &Context<'a>, reason: &'a ClerkReason) -> Page<'a, Message> 
         ClerkReason::NotMyNumberCard | ClerkReason::ReadFailed(_)
     );
     if swap {
-        col = col.push(lead(cx.t("see_clerk.swap_lead")));
+        col = col.push(lead(cx.rt("see_clerk.swap_lead")));
     }
     let mut actions = Row::new().spacing(24);
     if swap {
         actions = actions.push(
             big(
-                cx.t("see_clerk.swap_card"),
+                cx.rt("see_clerk.swap_card"),
                 Kind::Primary,
                 Some(Message::SwapCard),
             )
@@ -144,12 +145,18 @@ pub fn view<'a>(cx: &Context<'a>, reason: &'a ClerkReason) -> Page<'a, Message> 
         );
     }
     if matches!(reason, ClerkReason::PrintFailed(_)) {
-        actions = actions
-            .push(big(cx.t("see_clerk.retry"), Kind::Primary, Some(Message::Retry)).width(520));
+        actions = actions.push(
+            big(
+                cx.rt("see_clerk.retry"),
+                Kind::Primary,
+                Some(Message::Retry),
+            )
+            .width(520),
+        );
     }
     actions = actions.push(
         big(
-            cx.t("see_clerk.restart"),
+            cx.rt("see_clerk.restart"),
             Kind::Plain,
             Some(Message::Restart),
         )
