@@ -131,7 +131,7 @@ fn shot(app: &App, name: &str) {
 #[test]
 fn a_screen_change_cuts_the_speech_off_and_listen_again_speaks_again() {
     let mut k = kiosk();
-    k.tap(&t(Language::JA, "idle.start"));
+    k.tap(Language::JA.native_name());
     assert_eq!(k.screen(), Screen::ChooseForms);
     let first = k.sounding(0);
     assert_eq!(first.said.keys, vec!["choose.title"]);
@@ -190,7 +190,7 @@ fn a_screen_change_cuts_the_speech_off_and_listen_again_speaks_again() {
 #[test]
 fn the_confirm_screen_speaks_its_question_and_never_the_residents_data() {
     let mut k = kiosk();
-    k.tap(&t(Language::EN, "idle.start"));
+    k.tap(Language::EN.native_name());
     k.tap(&t(Language::EN, "form.juminhyo"));
     k.tap(&tf(Language::EN, "choose.next", &[("n", "1")]));
     let _ = k.app.update(Message::Bar(clerk_bar::Message::DemoPick(
