@@ -4,10 +4,11 @@
 //! the same on every kiosk. A character they lack (𠮷, 𡈽 and other 外字 outside the BMP) is drawn
 //! from a fallback font installed by the set-up: IPAmj Mincho first, which covers the 外字 of
 //! the resident-record systems, then Noto Sans CJK (Bold for a bold field) and Noto Serif CJK.
-//! Noto Sans CJK first for a Gothic field would match its neighbours' weight better, but with it
-//! the privacy soak's memory grew 14 % over 500 sessions (printing through the 65,000-glyph CFF
-//! face); until that is understood IPAmj stays first. If no font has the character, the field is
-//! flagged for the clerk and 〓 is printed in its place — never a blank box.
+//! Noto Sans CJK first for a Gothic field matches its neighbours' weight better; it was put
+//! back behind IPAmj on a wrong reading of a soak failure (session 6's note: the cause was the
+//! crash test sharing the process) and is to be restored with tests/soak.rs run whole. If no
+//! font has the character, the field is flagged for the clerk and 〓 is printed in its place —
+//! never a blank box.
 
 use std::collections::HashMap;
 use std::path::Path;
