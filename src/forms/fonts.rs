@@ -2,11 +2,9 @@
 //!
 //! BIZ UD Gothic and Mincho (OFL, `assets/fonts/`) are compiled into the binary, so a form prints
 //! the same on every kiosk. A character they lack (𠮷, 𡈽 and other 外字 outside the BMP) is drawn
-//! from a fallback font installed by the set-up: IPAmj Mincho first, which covers the 外字 of
-//! the resident-record systems, then Noto Sans CJK (Bold for a bold field) and Noto Serif CJK.
-//! Noto Sans CJK first for a Gothic field matches its neighbours' weight better; it was put
-//! back behind IPAmj on a wrong reading of a soak failure (session 6's note: the cause was the
-//! crash test sharing the process) and is to be restored with tests/soak.rs run whole. If no
+//! from a fallback font installed by the set-up, chosen to match its neighbours: in a Gothic
+//! field Noto Sans CJK (Bold in a bold one), in a Mincho field IPAmj Mincho, which covers the
+//! 外字 of the resident-record systems; each field tries the others after its own. If no
 //! font has the character, the field is flagged for the clerk and 〓 is printed in its place —
 //! never a blank box.
 
@@ -33,12 +31,12 @@ impl FontKey {
         matches!(self, FontKey::Fallback(_))
     }
 
-    /// The fallbacks that draw what this font lacks, in order (see the module's doc for why
-    /// IPAmj comes first even for Gothic).
+    /// The fallbacks that draw what this font lacks, best match first: a Gothic's missing
+    /// character drawn in Mincho looks thin and out of place beside its neighbours.
     fn fallbacks(self) -> &'static [u8] {
         match self {
-            FontKey::Gothic => &[0, 1, 3],
-            FontKey::GothicBold => &[0, 2, 1],
+            FontKey::Gothic => &[1, 0, 3],
+            FontKey::GothicBold => &[2, 1, 0],
             FontKey::Mincho | FontKey::Fallback(_) => &[0, 3, 1],
         }
     }
@@ -220,9 +218,19 @@ mod tests {
     #[test]
     fn the_installed_fallback_draws_yoshi() {
         let fonts = Fonts::bundled();
-        for primary in [FontKey::Mincho, FontKey::Gothic, FontKey::GothicBold] {
-            assert_eq!(fonts.font_for(primary, '𠮷'), Some(FontKey::Fallback(0)));
-        }
+        // Mincho beside IPAmj Mincho; Gothic beside Noto Sans CJK, bold beside bold.
+        assert_eq!(
+            fonts.font_for(FontKey::Mincho, '𠮷'),
+            Some(FontKey::Fallback(0))
+        );
+        assert_eq!(
+            fonts.font_for(FontKey::Gothic, '𠮷'),
+            Some(FontKey::Fallback(1))
+        );
+        assert_eq!(
+            fonts.font_for(FontKey::GothicBold, '𠮷'),
+            Some(FontKey::Fallback(2))
+        );
         assert_eq!(fonts.font_for(FontKey::Mincho, '田'), Some(FontKey::Mincho));
     }
 
